@@ -1,0 +1,24 @@
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+
+/** Options shared by production and tests: the JSON parser is ours (see JsonBodyMiddleware). */
+export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
+
+export function configureApp(app: INestApplication): void {
+  app.useLogger(app.get(Logger));
+  const express = app as NestExpressApplication;
+  express.disable('x-powered-by');
+  express.set('etag', false);
+  express.set('trust proxy', true);
+
+  const config = new DocumentBuilder()
+    .setTitle('market-dashboard-api')
+    .setDescription('Watchlists, ticker look-up and cached OHLC candles for the market-sentiment dashboard')
+    .setVersion('2')
+    .addBearerAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

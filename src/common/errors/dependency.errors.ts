@@ -1,0 +1,30 @@
+import type { DependencyName } from '../../config/settings';
+import { AppError } from './app-error';
+
+/** A dependency kept throttling us after every allowed retry. */
+export class DependencyThrottledError extends AppError {
+  readonly code = 'THROTTLED';
+  constructor(readonly dependency: string, retryAfterSeconds: number, cause?: unknown) {
+    super(`${dependency} is throttling requests; try again later`, {
+      details: { dependency },
+      retryAfterSeconds,
+      cause,
+    });
+  }
+}
+
+/** A dependency failed, or its circuit breaker is open. */
+export class DependencyUnavailableError extends AppError {
+  readonly code = 'DEPENDENCY_UNAVAILABLE';
+  constructor(readonly dependency: DependencyName | 'market-data', retryAfterSeconds: number, cause?: unknown) {
+    super(`${dependency} is unavailable; try again later`, { details: { dependency }, retryAfterSeconds, cause });
+  }
+}
+
+/** The request's deadline passed while waiting for a dependency. */
+export class DependencyTimeoutError extends AppError {
+  readonly code = 'DEPENDENCY_TIMEOUT';
+  constructor(readonly dependency: DependencyName, retryAfterSeconds = 1, cause?: unknown) {
+    super(`${dependency} did not answer in time`, { details: { dependency }, retryAfterSeconds, cause });
+  }
+}

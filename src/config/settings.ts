@@ -1,0 +1,160 @@
+import { EnvReader } from './env-reader';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEPENDENCIES = ['dynamodb', 's3', 'tiingo', 'finnhub'] as const;
+export type DependencyName = (typeof DEPENDENCIES)[number];
+
+export type QuotaWindowUnit = 'minute' | 'hour' | 'day';
+export interface QuotaWindowLimit {
+  readonly window: QuotaWindowUnit;
+  readonly limit: number;
+}
+
+export interface CircuitSettings {
+  readonly failureThreshold: number;
+  readonly halfOpenAfterMs: number;
+}
+
+export interface ProviderSettings {
+  readonly apiKey?: string;
+  readonly baseUrl: string;
+}
+
+export type AuthSettings =
+  | { readonly mode: 'secret'; readonly secret: string; readonly issuer: string; readonly audience: string }
+  | { readonly mode: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
+
+/** Every setting of the service, validated once at start; the only view of the environment. */
+export class Settings {
+  constructor(
+    readonly port: number,
+    readonly logLevel: LogLevel,
+    readonly aws: {
+      readonly region: string;
+      readonly dynamodbEndpoint?: string;
+      readonly s3Endpoint?: string;
+    },
+    readonly tables: { readonly users: string; readonly ohlcCache: string; readonly quota: string },
+    readonly tickerList: { readonly bucket: string; readonly key: string; readonly refreshSeconds: number },
+    readonly maxConfigsPerUser: number,
+    readonly auth: AuthSettings,
+    readonly providers: { readonly tiingo: ProviderSettings; readonly finnhub: ProviderSettings },
+    readonly requestDeadlineMs: number,
+    readonly shutdownGraceMs: number,
+    readonly circuits: Readonly<Record<DependencyName, CircuitSettings>>,
+    readonly quota: {
+      readonly services: Readonly<Record<string, readonly QuotaWindowLimit[]>>;
+      readonly fallbackFraction: number;
+    },
+    readonly ohlcMemoryCacheBytes: number,
+  ) {}
+}
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+const CIRCUIT_DEFAULTS: Record<DependencyName, CircuitSettings> = {
+  dynamodb: { failureThreshold: 3, halfOpenAfterMs: 60_000 },
+  s3: { failureThreshold: 3, halfOpenAfterMs: 60_000 },
+  tiingo: { failureThreshold: 5, halfOpenAfterMs: 60_000 },
+  finnhub: { failureThreshold: 5, halfOpenAfterMs: 60_000 },
+};
+
+const QUOTA_DEFAULTS: Record<string, QuotaWindowLimit[]> = {
+  tiingo: [
+    { window: 'hour', limit: 50 },
+    { window: 'day', limit: 1000 },
+  ],
+  finnhub: [{ window: 'minute', limit: 60 }],
+  sendgrid: [{ window: 'day', limit: 100 }],
+};
+
+const TABLE_NAME = 'a DynamoDB table name (3-255 chars of A-Za-z0-9_.-)';
+
+export function loadSettings(env: NodeJS.ProcessEnv): Settings {
+  const read = new EnvReader(env);
+  const tableName = (name: string): string => {
+    const value = read.requiredString(name, TABLE_NAME);
+    if (value && !/^[A-Za-z0-9_.-]{3,255}$/.test(value)) read.problems.push(`${name} must be ${TABLE_NAME} (got "${value}")`);
+    return value;
+  };
+
+  const sharedEndpoint = read.url('AWS_ENDPOINT_URL');
+  const settings = new Settings(
+    read.integer('PORT', 3000, 0, 65535),
+    read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    {
+      region: read.requiredString('AWS_REGION', 'the AWS region, e.g. us-east-1'),
+      dynamodbEndpoint: read.url('AWS_ENDPOINT_URL_DYNAMODB') ?? sharedEndpoint,
+      s3Endpoint: read.url('AWS_ENDPOINT_URL_S3') ?? sharedEndpoint,
+    },
+    { users: tableName('USERS_TABLE'), ohlcCache: tableName('OHLC_CACHE_TABLE'), quota: tableName('QUOTA_TABLE') },
+    {
+      bucket: read.requiredString('TICKER_LIST_BUCKET', 'the S3 bucket that holds the ticker list'),
+      key: read.string('TICKER_LIST_KEY', 'ticker-cache/us-symbols.json'),
+      refreshSeconds: read.integer('TICKER_LIST_REFRESH_SECONDS', 300, 1, 86_400),
+    },
+    read.integer('MAX_CONFIGS_PER_USER', 5, 1, 1000),
+    readAuth(read),
+    {
+      tiingo: { apiKey: read.optionalString('TIINGO_API_KEY'), baseUrl: read.url('TIINGO_BASE_URL', 'https://api.tiingo.com')! },
+      finnhub: { apiKey: read.optionalString('FINNHUB_API_KEY'), baseUrl: read.url('FINNHUB_BASE_URL', 'https://finnhub.io')! },
+    },
+    read.integer('REQUEST_DEADLINE_MS', 5000, 100, 120_000),
+    read.integer('SHUTDOWN_GRACE_MS', 10_000, 0, 120_000),
+    readCircuits(read),
+    { services: readQuotas(read), fallbackFraction: read.fraction('QUOTA_FALLBACK_FRACTION', 0.2) },
+    read.integer('OHLC_MEMORY_CACHE_MB', 64, 1, 16_384) * 1024 * 1024,
+  );
+  if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
+  return settings;
+}
+
+function readAuth(read: EnvReader): AuthSettings {
+  const secret = read.optionalString('AUTH_JWT_SECRET');
+  const jwksUrl = read.url('AUTH_JWKS_URL');
+  const issuer = read.requiredString('AUTH_ISSUER', 'the expected "iss" claim of access tokens');
+  const audience = read.requiredString('AUTH_AUDIENCE', 'the expected "aud" claim of access tokens');
+  if (secret !== undefined && jwksUrl !== undefined) {
+    read.problems.push('AUTH_JWT_SECRET and AUTH_JWKS_URL are both set: configure exactly one of them');
+  } else if (secret === undefined && jwksUrl === undefined) {
+    read.problems.push('AUTH_JWT_SECRET or AUTH_JWKS_URL is required: an HS256 shared secret or a JWKS URL');
+  } else if (secret !== undefined && secret.length < 32) {
+    read.problems.push('AUTH_JWT_SECRET must be at least 32 characters long (HS256 needs 256 bits)');
+  }
+  return jwksUrl !== undefined
+    ? { mode: 'jwks', jwksUrl, issuer, audience }
+    : { mode: 'secret', secret: secret ?? '', issuer, audience };
+}
+
+function readCircuits(read: EnvReader): Record<DependencyName, CircuitSettings> {
+  const entries = Object.entries(CIRCUIT_DEFAULTS).map(([name, defaults]) => {
+    const prefix = `CIRCUIT_${name.toUpperCase()}`;
+    return [
+      name,
+      {
+        failureThreshold: read.integer(`${prefix}_FAILURE_THRESHOLD`, defaults.failureThreshold, 1, 1000),
+        halfOpenAfterMs: read.integer(`${prefix}_HALF_OPEN_AFTER_MS`, defaults.halfOpenAfterMs, 10, 3_600_000),
+      },
+    ];
+  });
+  return Object.fromEntries(entries) as Record<DependencyName, CircuitSettings>;
+}
+
+function readQuotas(read: EnvReader): Record<string, QuotaWindowLimit[]> {
+  return Object.fromEntries(
+    Object.entries(QUOTA_DEFAULTS).map(([service, windows]) => [
+      service,
+      windows.map(({ window, limit }) => ({
+        window,
+        limit: read.integer(`QUOTA_${service.toUpperCase()}_${window.toUpperCase()}_LIMIT`, limit, 1, 10_000_000),
+      })),
+    ]),
+  );
+}

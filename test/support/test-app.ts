@@ -1,0 +1,82 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { SignJWT } from 'jose';
+import { AppModule } from '../../src/app.module';
+import { APP_OPTIONS, configureApp } from '../../src/app.setup';
+import { loadSettings, Settings } from '../../src/config/settings';
+
+export const TEST_AUTH = {
+  secret: 'test-secret-that-is-at-least-32-characters-long',
+  issuer: 'market-dashboard-test',
+  audience: 'market-dashboard-api',
+} as const;
+
+/** Environment every test app starts from; suites add their AWS resources and overrides. */
+export function baseTestEnv(): Record<string, string> {
+  return {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    USERS_TABLE: 'unused-users',
+    OHLC_CACHE_TABLE: 'unused-ohlc',
+    QUOTA_TABLE: 'unused-quota',
+    TICKER_LIST_BUCKET: 'unused-bucket',
+    AUTH_JWT_SECRET: TEST_AUTH.secret,
+    AUTH_ISSUER: TEST_AUTH.issuer,
+    AUTH_AUDIENCE: TEST_AUTH.audience,
+    LOG_LEVEL: 'silent',
+  };
+}
+
+export interface TestTokenOptions {
+  readonly roles?: readonly string[];
+  readonly audience?: string;
+  readonly issuer?: string;
+  readonly expiresInSeconds?: number;
+  readonly notBeforeSeconds?: number;
+}
+
+export async function signTestToken(sub: string, options: TestTokenOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ roles: [...(options.roles ?? [])] })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuer(options.issuer ?? TEST_AUTH.issuer)
+    .setAudience(options.audience ?? TEST_AUTH.audience)
+    .setIssuedAt(now)
+    .setExpirationTime(now + (options.expiresInSeconds ?? 600));
+  if (options.notBeforeSeconds !== undefined) jwt.setNotBefore(now + options.notBeforeSeconds);
+  return jwt.sign(new TextEncoder().encode(TEST_AUTH.secret));
+}
+
+export interface TestApp {
+  readonly app: INestApplication;
+  readonly settings: Settings;
+  /** The HTTP server, for supertest: `request(testApp.server)`. */
+  readonly server: ReturnType<INestApplication['getHttpServer']>;
+  bearer(sub: string, options?: TestTokenOptions): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real AppModule, configured exactly as in production (same options, filter, pipe, guard),
+ * with settings from `env` instead of the process environment.
+ */
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  extra: { controllers?: Type[] } = {},
+): Promise<TestApp> {
+  const settings = loadSettings({ ...baseTestEnv(), ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule], controllers: extra.controllers ?? [] })
+    .overrideProvider(Settings)
+    .useValue(settings)
+    .compile();
+  const app = moduleRef.createNestApplication(APP_OPTIONS);
+  configureApp(app);
+  await app.init();
+  return {
+    app,
+    settings,
+    server: app.getHttpServer(),
+    bearer: async (sub, options) => `Bearer ${await signTestToken(sub, options)}`,
+    close: () => app.close(),
+  };
+}
