@@ -1,0 +1,179 @@
+import { ServerResponse } from 'node:http';
+import { IntradayResolution, MarketCalendar, MarketDate } from '../../src/ohlc/market-calendar';
+import { SyntheticCandle, syntheticCandle } from './synthetic-candles';
+
+export type SimulatedProvider = 'tiingo' | 'finnhub';
+
+/** `true`: volume fields are null; `'omit'`: Tiingo drops `volume`, Finnhub drops `v`. */
+export type NullVolumeMode = boolean | 'omit';
+
+export interface SimulatedResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ProviderContext {
+  calendar: MarketCalendar;
+  now: Date;
+  isUnknown(symbol: string): boolean;
+  nullVolumes: NullVolumeMode;
+}
+
+export interface Route {
+  provider: SimulatedProvider;
+  kind: 'tiingo-daily' | 'tiingo-intraday' | 'finnhub-candle';
+  ticker: string;
+}
+
+const TIINGO_DAILY_PATH = /^\/tiingo\/daily\/([^/]+)\/prices\/?$/;
+const TIINGO_INTRADAY_PATH = /^\/iex\/([^/]+)\/prices\/?$/;
+const FINNHUB_CANDLE_PATH = '/api/v1/stock/candle';
+
+export function route(pathname: string, query: URLSearchParams): Route | null {
+  const daily = TIINGO_DAILY_PATH.exec(pathname);
+  if (daily) return { provider: 'tiingo', kind: 'tiingo-daily', ticker: decodeURIComponent(daily[1]).toUpperCase() };
+  const intraday = TIINGO_INTRADAY_PATH.exec(pathname);
+  if (intraday) return { provider: 'tiingo', kind: 'tiingo-intraday', ticker: decodeURIComponent(intraday[1]).toUpperCase() };
+  if (pathname === FINNHUB_CANDLE_PATH) return { provider: 'finnhub', kind: 'finnhub-candle', ticker: (query.get('symbol') ?? '').toUpperCase() };
+  return null;
+}
+
+export function errorBody(provider: SimulatedProvider, message: string): unknown {
+  return provider === 'tiingo' ? { detail: message } : { error: message };
+}
+
+/** Writes a response unless the client has already gone away. */
+export function send(res: ServerResponse, response: SimulatedResponse): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(response.status, { 'content-type': 'application/json', ...response.headers });
+  res.end(JSON.stringify(response.body));
+}
+
+interface TimedCandle extends SyntheticCandle {
+  startMs: number;
+}
+
+const TIINGO_FREQUENCIES: Readonly<Record<string, IntradayResolution>> = {
+  '1min': 1, '5min': 5, '15min': 15, '30min': 30, '60min': 60, '1hour': 60,
+};
+const FINNHUB_RESOLUTIONS: Readonly<Record<string, IntradayResolution | 'D'>> = {
+  '1': 1, '5': 5, '15': 15, '30': 30, '60': 60, D: 'D',
+};
+const TIINGO_DEFAULT_COLUMNS = ['open', 'high', 'low', 'close'];
+const CANDLE_COLUMNS = new Set(['open', 'high', 'low', 'close', 'volume']);
+
+/** Daily candles exist only for sessions that have closed, like an end-of-day feed. */
+function dailyCandles(ticker: string, dates: MarketDate[], ctx: ProviderContext): Array<TimedCandle & { date: MarketDate }> {
+  return dates.flatMap((date) => {
+    const session = ctx.calendar.session(date);
+    if (!session || !ctx.calendar.isSessionClosed(date, ctx.now)) return [];
+    const candle = syntheticCandle(ticker, Date.parse(session.open), Date.parse(session.close), 'D');
+    return [{ ...candle, date, startMs: Date.parse(`${date}T00:00:00.000Z`) }];
+  });
+}
+
+/** Intraday bars that have started by `now`; the one still forming is included, as real feeds do. */
+function intradayCandles(ticker: string, dates: MarketDate[], resolution: IntradayResolution, ctx: ProviderContext): TimedCandle[] {
+  return dates.flatMap((date) => {
+    const closeMs = Date.parse(ctx.calendar.session(date)?.close ?? '');
+    return ctx.calendar
+      .barsForSession(date, resolution)
+      .map(Date.parse)
+      .filter((startMs) => startMs <= ctx.now.getTime())
+      .map((startMs) => ({
+        ...syntheticCandle(ticker, startMs, Math.min(startMs + resolution * 60_000, closeMs), `${resolution}m`),
+        startMs,
+      }));
+  });
+}
+
+function volumeOf(candle: SyntheticCandle, mode: NullVolumeMode): number | null {
+  return mode === false ? candle.volume : null;
+}
+
+function tiingoDates(query: URLSearchParams, ctx: ProviderContext): MarketDate[] | SimulatedResponse {
+  const end = query.get('endDate') ?? ctx.calendar.marketDateOf(ctx.now);
+  const start = query.get('startDate') ?? end;
+  try {
+    return ctx.calendar.tradingDays(start, end);
+  } catch {
+    return { status: 400, body: { detail: 'Error: startDate and endDate must be YYYY-MM-DD' } };
+  }
+}
+
+function tiingoNotFound(ticker: string): SimulatedResponse {
+  return { status: 404, body: { detail: `Error: Ticker '${ticker}' not found` } };
+}
+
+export function tiingoDaily(ticker: string, query: URLSearchParams, ctx: ProviderContext): SimulatedResponse {
+  if (ctx.isUnknown(ticker)) return tiingoNotFound(ticker);
+  const dates = tiingoDates(query, ctx);
+  if (!Array.isArray(dates)) return dates;
+  const body = dailyCandles(ticker, dates, ctx).map((c) => {
+    const volume = volumeOf(c, ctx.nullVolumes);
+    const row: Record<string, unknown> = {
+      date: `${c.date}T00:00:00.000Z`, open: c.open, high: c.high, low: c.low, close: c.close, volume,
+      adjOpen: c.open, adjHigh: c.high, adjLow: c.low, adjClose: c.close, adjVolume: volume,
+      divCash: 0, splitFactor: 1,
+    };
+    if (ctx.nullVolumes === 'omit') {
+      delete row.volume;
+      delete row.adjVolume;
+    }
+    return row;
+  });
+  return { status: 200, body };
+}
+
+/** Like Tiingo's IEX endpoint, volume is only sent when `columns` asks for it. */
+export function tiingoIntraday(ticker: string, query: URLSearchParams, ctx: ProviderContext): SimulatedResponse {
+  if (ctx.isUnknown(ticker)) return tiingoNotFound(ticker);
+  const resolution = TIINGO_FREQUENCIES[query.get('resampleFreq') ?? ''];
+  if (!resolution) return { status: 400, body: { detail: 'Error: resampleFreq must be one of 1min, 5min, 15min, 30min, 1hour' } };
+  const dates = tiingoDates(query, ctx);
+  if (!Array.isArray(dates)) return dates;
+  const requested = query.get('columns')?.split(',').map((c) => c.trim()) ?? TIINGO_DEFAULT_COLUMNS;
+  const columns = requested.filter((c) => CANDLE_COLUMNS.has(c) && !(c === 'volume' && ctx.nullVolumes === 'omit'));
+  const body = intradayCandles(ticker, dates, resolution, ctx).map((c) => {
+    const values: Record<string, number | null> = { ...c, volume: volumeOf(c, ctx.nullVolumes) };
+    return Object.fromEntries([['date', new Date(c.startMs).toISOString()], ...columns.map((col) => [col, values[col]])]);
+  });
+  return { status: 200, body };
+}
+
+/** Finnhub answers 200 `{s: "no_data"}` for unknown symbols and empty ranges alike. */
+export function finnhubCandles(query: URLSearchParams, ctx: ProviderContext): SimulatedResponse {
+  const symbol = (query.get('symbol') ?? '').toUpperCase();
+  const resolution = FINNHUB_RESOLUTIONS[query.get('resolution') ?? ''];
+  const from = Number(query.get('from'));
+  const to = Number(query.get('to'));
+  const validEpoch = (value: number): boolean => Number.isInteger(value) && value >= 0 && value < 1e11;
+  if (!symbol || !resolution || !query.has('from') || !query.has('to') || !validEpoch(from) || !validEpoch(to)) {
+    return { status: 422, body: { error: 'Wrong resolution, symbol, from or to' } };
+  }
+  if (ctx.isUnknown(symbol) || from > to) return { status: 200, body: { s: 'no_data' } };
+  const candles = resolution === 'D'
+    ? dailyCandles(symbol, ctx.calendar.tradingDays(utcDate(from), utcDate(to)), ctx)
+    : intradayCandles(symbol, ctx.calendar.tradingDays(marketDate(ctx, from), marketDate(ctx, to)), resolution, ctx);
+  const inRange = candles.filter((c) => c.startMs >= from * 1000 && c.startMs <= to * 1000);
+  if (inRange.length === 0) return { status: 200, body: { s: 'no_data' } };
+  const body: Record<string, unknown> = {
+    s: 'ok',
+    t: inRange.map((c) => c.startMs / 1000),
+    o: inRange.map((c) => c.open),
+    h: inRange.map((c) => c.high),
+    l: inRange.map((c) => c.low),
+    c: inRange.map((c) => c.close),
+  };
+  if (ctx.nullVolumes !== 'omit') body.v = inRange.map((c) => volumeOf(c, ctx.nullVolumes));
+  return { status: 200, body };
+}
+
+function utcDate(epochSeconds: number): MarketDate {
+  return new Date(epochSeconds * 1000).toISOString().slice(0, 10);
+}
+
+function marketDate(ctx: ProviderContext, epochSeconds: number): MarketDate {
+  return ctx.calendar.marketDateOf(new Date(epochSeconds * 1000));
+}
