@@ -1,0 +1,32 @@
+/** The caller's deadline signal aborted while an attempt was running (or before it could start). */
+export class DeadlineAbortedError extends Error {
+  constructor(cause?: unknown) {
+    super('The request deadline passed before the dependency answered', { cause });
+    this.name = 'DeadlineAbortedError';
+  }
+}
+
+/**
+ * Settles with `work`, or rejects with DeadlineAbortedError the moment `signal` aborts, even if
+ * `work` ignores the signal: a hung dependency must never hold the client past its deadline.
+ */
+export function raceWithDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(new DeadlineAbortedError(signal.reason));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new DeadlineAbortedError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(signal.aborted ? new DeadlineAbortedError(error) : error);
+      },
+    );
+  });
+}

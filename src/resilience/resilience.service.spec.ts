@@ -1,0 +1,190 @@
+import type { PinoLogger } from 'nestjs-pino';
+import { DependencyThrottledError, DependencyTimeoutError, DependencyUnavailableError } from '../common/errors/dependency.errors';
+import { RequestContexts } from '../common/http/request-context';
+import { loadSettings } from '../config/settings';
+import { MetricsRegistry } from '../observability/metrics.registry';
+import { CircuitBreakerRegistry } from './circuit-breaker.registry';
+import { ResilienceService } from './resilience.service';
+
+const settings = loadSettings({
+  AWS_REGION: 'us-east-1',
+  USERS_TABLE: 'users',
+  OHLC_CACHE_TABLE: 'ohlc',
+  QUOTA_TABLE: 'quota',
+  TICKER_LIST_BUCKET: 'bucket',
+  AUTH_JWT_SECRET: 'a-unit-test-secret-of-at-least-32-chars',
+  AUTH_ISSUER: 'issuer',
+  AUTH_AUDIENCE: 'audience',
+});
+
+const awsError = (name: string, httpStatusCode: number): Error =>
+  Object.assign(new Error(`${name} (SDK text)`), { name, $metadata: { httpStatusCode } });
+
+function fakeLogger(): PinoLogger & { warn: jest.Mock } {
+  return { warn: jest.fn(), info: jest.fn(), error: jest.fn(), debug: jest.fn() } as unknown as PinoLogger & {
+    warn: jest.Mock;
+  };
+}
+
+/** A deadline on the fake clock (AbortSignal.timeout would run on the real one). */
+function deadlineIn(ms: number): { signal: AbortSignal; deadlineAt: number } {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error('deadline')), ms);
+  return { signal: controller.signal, deadlineAt: Date.now() + ms };
+}
+
+/** An operation that fails with the given errors in turn, then succeeds; records when it ran. */
+function scripted(...failures: Error[]): jest.Mock<Promise<string>, [AbortSignal]> & { calledAt: number[] } {
+  const calledAt: number[] = [];
+  const fn = jest.fn((_signal: AbortSignal) => {
+    calledAt.push(Date.now());
+    const failure = failures.shift();
+    return failure ? Promise.reject(failure) : Promise.resolve('ok');
+  });
+  return Object.assign(fn, { calledAt });
+}
+
+describe(ResilienceService.name, () => {
+  let metrics: MetricsRegistry;
+  let logger: ReturnType<typeof fakeLogger>;
+  let breakers: CircuitBreakerRegistry;
+  let service: ResilienceService;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: new Date('2026-11-22T10:00:00Z') });
+    metrics = new MetricsRegistry();
+    logger = fakeLogger();
+    breakers = new CircuitBreakerRegistry(settings, metrics, fakeLogger());
+    service = new ResilienceService(settings, breakers, metrics, logger);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    jest.useRealTimers();
+  });
+
+  /** Runs the call on the fake clock until it settles; returns its value or error and when it settled. */
+  async function settle<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown; at: number }> {
+    let outcome: { value?: T; error?: unknown; at: number } | undefined;
+    promise.then(
+      (value) => (outcome = { value, at: Date.now() }),
+      (error: unknown) => (outcome = { error, at: Date.now() }),
+    );
+    // Step timer by timer so the clock stops where the call ended, not at the last pending timer.
+    for (let step = 0; outcome === undefined && step < 1000; step++) await jest.advanceTimersToNextTimerAsync();
+    if (outcome === undefined) throw new Error('The call never settled');
+    return outcome;
+  }
+
+  it('retries a ThrottlingException, succeeds, and logs and counts the retry', async () => {
+    const operation = scripted(awsError('ThrottlingException', 400));
+    const deadline = deadlineIn(5000);
+
+    const { value } = await settle(
+      RequestContexts.run({ requestId: 'req-42', deadline: deadline.signal, deadlineAt: deadline.deadlineAt }, () =>
+        service.execute('dynamodb', operation),
+      ),
+    );
+
+    expect(value).toBe('ok');
+    expect(operation).toHaveBeenCalledTimes(2);
+    expect(operation.mock.calls[0][0]).toBe(deadline.signal);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ request_id: 'req-42', dependency: 'dynamodb', attempt: 1, error_name: 'ThrottlingException' }),
+      'retrying dependency call',
+    );
+    expect(await metrics.registry.getSingleMetricAsString('dependency_retries_total')).toContain(
+      'dependency_retries_total{dependency="dynamodb"} 1',
+    );
+  });
+
+  it.each(['ValidationException', 'ConditionalCheckFailedException'])('does not retry %s and rethrows it unchanged', async (name) => {
+    const failure = awsError(name, 400);
+    const operation = scripted(failure);
+
+    const { error } = await settle(service.execute('dynamodb', operation, { deadline: deadlineIn(5000) }));
+
+    expect(error).toBe(failure);
+    expect(operation).toHaveBeenCalledTimes(1);
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it.each([0, 0.5, 0.999])('makes at most 3 calls, 0.25–0.5 s then 0.5–1 s apart (jitter %s), then answers THROTTLED', async (random) => {
+    jest.spyOn(Math, 'random').mockReturnValue(random);
+    const operation = scripted(...Array.from({ length: 5 }, () => awsError('ThrottlingException', 400)));
+
+    const { error } = await settle(service.execute('dynamodb', operation, { deadline: deadlineIn(5000) }));
+
+    expect(operation).toHaveBeenCalledTimes(3);
+    const [first, second, third] = operation.calledAt;
+    expect(second - first).toBeGreaterThanOrEqual(250);
+    expect(second - first).toBeLessThanOrEqual(500);
+    expect(third - second).toBeGreaterThanOrEqual(500);
+    expect(third - second).toBeLessThanOrEqual(1000);
+    expect(error).toBeInstanceOf(DependencyThrottledError);
+    expect(error).toMatchObject({ retryAfterSeconds: 2, details: { dependency: 'dynamodb' } });
+  });
+
+  it('stops retrying when the next wait would pass the deadline, with a timeout', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0.999);
+    const operation = scripted(...Array.from({ length: 5 }, () => awsError('InternalServerError', 500)));
+    const start = Date.now();
+
+    const { error, at } = await settle(service.execute('tiingo', operation, { deadline: deadlineIn(800) }));
+
+    expect(operation).toHaveBeenCalledTimes(2);
+    expect(error).toBeInstanceOf(DependencyTimeoutError);
+    expect(at - start).toBeLessThan(800);
+  });
+
+  it('answers DEPENDENCY_TIMEOUT at the deadline when the dependency never answers', async () => {
+    const start = Date.now();
+    const hung = jest.fn(() => new Promise<string>(() => undefined));
+
+    const { error, at } = await settle(service.execute('s3', hung, { deadline: deadlineIn(500) }));
+
+    expect(error).toBeInstanceOf(DependencyTimeoutError);
+    expect(error).toMatchObject({ details: { dependency: 's3' } });
+    expect(at - start).toBe(500);
+    expect(hung).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers DEPENDENCY_UNAVAILABLE after retrying an outage that does not trip the breaker', async () => {
+    const failures = Array.from({ length: 3 }, () => awsError('ServiceUnavailable', 503));
+    const operation = scripted(...failures);
+
+    const { error } = await settle(service.execute('tiingo', operation, { deadline: deadlineIn(5000) }));
+
+    expect(operation).toHaveBeenCalledTimes(3);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect(error).toMatchObject({ retryAfterSeconds: 5, details: { dependency: 'tiingo' }, cause: failures[2] });
+  });
+
+  it('fails fast while the breaker is open, with its remaining cool-down as Retry-After', async () => {
+    const outage = scripted(...Array.from({ length: 3 }, () => awsError('InternalServerError', 500)));
+    const first = await settle(service.execute('dynamodb', outage, { deadline: deadlineIn(5000) }));
+    expect(first.error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryAfterSeconds: 60 });
+    jest.advanceTimersByTime(20_500);
+    const operation = scripted();
+
+    const { error } = await settle(service.execute('dynamodb', operation, { deadline: deadlineIn(5000) }));
+
+    expect(operation).not.toHaveBeenCalled();
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect(error).toMatchObject({ retryAfterSeconds: 40, details: { dependency: 'dynamodb' } });
+  });
+
+  it('uses the deadline of the current request when the caller passes none', async () => {
+    const start = Date.now();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+
+    const { error, at } = await settle(
+      RequestContexts.run({ requestId: 'req-7', deadline: controller.signal, deadlineAt: start + 300 }, () =>
+        service.execute('finnhub', () => new Promise<string>(() => undefined)),
+      ),
+    );
+
+    expect(error).toBeInstanceOf(DependencyTimeoutError);
+    expect(at - start).toBe(300);
+  });
+});

@@ -1,0 +1,69 @@
+import {
+  ExponentialBackoff,
+  halfJitterGenerator,
+  handleWhen,
+  IBackoff,
+  IBackoffFactory,
+  IRetryBackoffContext,
+  retry,
+  RetryPolicy,
+} from 'cockatiel';
+
+/** The service's only retry layer: the SDK clients are built with `maxAttempts: 1`. */
+export const RETRY_POLICY = {
+  /** Total calls for one operation, the first one included. */
+  maxAttempts: 3,
+  initialDelayMs: 500,
+  maxDelayMs: 4000,
+} as const;
+
+/**
+ * Equal ("half") jitter: retry n waits between half and all of min(4 s, 0.5 s × 2^(n-1)). It never
+ * retries immediately (a throttled table needs the pause) and spreads callers that failed together.
+ */
+export const RETRY_BACKOFF = new ExponentialBackoff({
+  initialDelay: RETRY_POLICY.initialDelayMs,
+  maxDelay: RETRY_POLICY.maxDelayMs,
+  generator: halfJitterGenerator,
+});
+
+/** Waiting for the next attempt would end after the caller's deadline; `cause` is the last failure. */
+export class RetryDeadlineReachedError extends Error {
+  constructor(cause: unknown) {
+    super('The next retry would start after the deadline', { cause });
+    this.name = 'RetryDeadlineReachedError';
+  }
+}
+
+type RetryContext = IRetryBackoffContext<unknown>;
+
+/**
+ * Wraps a backoff so that a wait which would end past `deadlineAt` is never started: cockatiel
+ * rejects `execute` with what `next` throws, so the retry loop stops right there.
+ */
+export class DeadlineBoundedBackoff implements IBackoffFactory<RetryContext> {
+  constructor(
+    private readonly inner: IBackoffFactory<RetryContext>,
+    private readonly deadlineAt: number,
+  ) {}
+
+  next(context: RetryContext): IBackoff<RetryContext> {
+    return this.bounded(this.inner.next(context), context);
+  }
+
+  private bounded(backoff: IBackoff<RetryContext>, context: RetryContext): IBackoff<RetryContext> {
+    if (Date.now() + backoff.duration >= this.deadlineAt) {
+      throw new RetryDeadlineReachedError('error' in context.result ? context.result.error : undefined);
+    }
+    return { duration: backoff.duration, next: (nextContext) => this.bounded(backoff.next(nextContext), nextContext) };
+  }
+}
+
+/** A retry policy for one call: it carries that call's deadline, so it is cheap and short-lived. */
+export function createRetryPolicy(shouldRetry: (error: unknown) => boolean, deadlineAt: number): RetryPolicy {
+  return retry(handleWhen(shouldRetry), {
+    // cockatiel counts retries, not calls.
+    maxAttempts: RETRY_POLICY.maxAttempts - 1,
+    backoff: new DeadlineBoundedBackoff(RETRY_BACKOFF, deadlineAt),
+  });
+}
