@@ -1,0 +1,70 @@
+import { startDynamoDbLocal } from '../../scripts/local-stack/dynamodb-local';
+import { startS3Emulator } from '../../scripts/local-stack/s3-emulator';
+
+/** What global-teardown needs to stop; kept on globalThis because jest runs both hooks in its main process. */
+export interface TestBackend {
+  /** Projects (integration, e2e) sharing the backend in this run; the last teardown stops it. */
+  users: number;
+  stop(): Promise<void>;
+}
+
+export const TEST_BACKEND_KEY = Symbol.for('market-dashboard-api.test-backend');
+
+type GlobalWithBackend = typeof globalThis & { [TEST_BACKEND_KEY]?: TestBackend };
+
+const LOCALSTACK_IMAGE = 'localstack/localstack:4.9';
+
+export default async function globalSetup(): Promise<void> {
+  const holder = globalThis as GlobalWithBackend;
+  const existing = holder[TEST_BACKEND_KEY];
+  if (existing !== undefined) {
+    existing.users += 1;
+    return;
+  }
+  process.env.AWS_REGION ||= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ||= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
+
+  const stop =
+    process.env.AWS_TEST_BACKEND === 'localstack' && (await dockerIsReachable())
+      ? await startLocalStack()
+      : await startEmulators();
+  holder[TEST_BACKEND_KEY] = { users: 1, stop };
+}
+
+async function startEmulators(): Promise<() => Promise<void>> {
+  const [dynamodb, s3] = await Promise.allSettled([startDynamoDbLocal(), startS3Emulator()]);
+  if (dynamodb.status === 'rejected' || s3.status === 'rejected') {
+    // Do not leave the half that did start running.
+    await Promise.all([dynamodb, s3].map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw dynamodb.status === 'rejected' ? dynamodb.reason : (s3 as PromiseRejectedResult).reason;
+  }
+  process.env.TEST_DYNAMODB_ENDPOINT = dynamodb.value.endpoint;
+  process.env.TEST_S3_ENDPOINT = s3.value.endpoint;
+  return async () => {
+    await Promise.all([dynamodb.value.stop(), s3.value.stop()]);
+  };
+}
+
+async function startLocalStack(): Promise<() => Promise<void>> {
+  const { LocalstackContainer } = await import('@testcontainers/localstack');
+  const container = await new LocalstackContainer(process.env.LOCALSTACK_IMAGE || LOCALSTACK_IMAGE).start();
+  const endpoint = container.getConnectionUri();
+  process.env.TEST_DYNAMODB_ENDPOINT = endpoint;
+  process.env.TEST_S3_ENDPOINT = endpoint;
+  return async () => {
+    await container.stop();
+  };
+}
+
+/** Without Docker this rejects within milliseconds, so asking costs nothing. */
+async function dockerIsReachable(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    process.stdout.write('AWS_TEST_BACKEND=localstack but no Docker engine is reachable: using DynamoDB Local and s3rver\n');
+    return false;
+  }
+}

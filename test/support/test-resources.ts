@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { bootstrapAwsResources, deleteAwsResources, type AwsTarget } from '../../scripts/local-stack/bootstrap';
+import { DEFAULT_TICKER_LIST_KEY } from '../../scripts/local-stack/target-from-env';
+
+export interface TestAwsResources {
+  region: string;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+  tables: AwsTarget['tables'];
+  bucket: string;
+  tickerListKey: string;
+  /** The service's environment variables pointing at these resources. */
+  env: Record<string, string>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Fresh, randomly named tables and bucket on the backend started by global-setup, so suites
+ * never see each other's data.
+ */
+export async function createTestAwsResources(opts: { tickerListPath?: string } = {}): Promise<TestAwsResources> {
+  const dynamodbEndpoint = process.env.TEST_DYNAMODB_ENDPOINT;
+  const s3Endpoint = process.env.TEST_S3_ENDPOINT;
+  if (!dynamodbEndpoint || !s3Endpoint) {
+    throw new Error(
+      'TEST_DYNAMODB_ENDPOINT / TEST_S3_ENDPOINT are not set: run this suite through the jest integration or e2e project (test/support/global-setup.ts)',
+    );
+  }
+  const suffix = randomBytes(5).toString('hex');
+  const target: AwsTarget = {
+    region: process.env.AWS_REGION || 'us-east-1',
+    dynamodbEndpoint,
+    s3Endpoint,
+    tables: { users: `test-users-${suffix}`, ohlcCache: `test-ohlc-${suffix}`, quota: `test-quota-${suffix}` },
+    bucket: `test-tickers-${suffix}`,
+    tickerListKey: DEFAULT_TICKER_LIST_KEY,
+    tickerListPath: opts.tickerListPath,
+  };
+  await bootstrapAwsResources(target);
+
+  return {
+    region: target.region,
+    dynamodbEndpoint,
+    s3Endpoint,
+    tables: target.tables,
+    bucket: target.bucket,
+    tickerListKey: target.tickerListKey,
+    env: {
+      AWS_REGION: target.region,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
+      USERS_TABLE: target.tables.users,
+      OHLC_CACHE_TABLE: target.tables.ohlcCache,
+      QUOTA_TABLE: target.tables.quota,
+      TICKER_LIST_BUCKET: target.bucket,
+      TICKER_LIST_KEY: target.tickerListKey,
+    },
+    destroy: () => deleteAwsResources(target),
+  };
+}
