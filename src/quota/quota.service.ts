@@ -1,0 +1,178 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { DependencyTimeoutError, DependencyUnavailableError } from '../common/errors/dependency.errors';
+import { QuotaWindowLimit, QuotaWindowUnit, Settings } from '../config/settings';
+import { ExecuteOptions } from '../resilience/resilience.service';
+import { QuotaClock } from './quota-clock';
+import { QuotaExhaustedError, UnknownQuotaServiceError } from './quota.errors';
+import { QuotaFallbackBudget } from './quota-fallback-budget';
+import { QuotaObserver } from './quota-observer';
+import { QuotaRepository, ReserveOutcome } from './quota.repository';
+import { QuotaState, QuotaWindowSlot, secondsUntil, stateOf, windowSlots, worstState } from './quota-windows';
+
+export interface QuotaWindowUsage {
+  readonly window: QuotaWindowUnit;
+  readonly used: number;
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetsAt: Date;
+}
+
+export interface QuotaUsage {
+  readonly service: string;
+  readonly windows: readonly QuotaWindowUsage[];
+  /** The worst state of any window. */
+  readonly state: QuotaState;
+}
+
+export interface QuotaReservation {
+  readonly service: string;
+  readonly units: number;
+  /** True when DynamoDB was unavailable and the per-instance fallback budget granted it. */
+  readonly fromFallback: boolean;
+}
+
+/**
+ * Call budgets of the upstream services (tiingo, finnhub, sendgrid), shared by every instance
+ * through DynamoDB counters. Reserve before each upstream call:
+ *
+ * ```ts
+ * try { await quota.reserve('tiingo'); } catch (e) { if (e instanceof QuotaExhaustedError) ...fail over...; throw e; }
+ * ```
+ */
+@Injectable()
+export class QuotaService implements OnApplicationShutdown {
+  private readonly fallback: QuotaFallbackBudget;
+  private readonly inFallback = new Set<string>();
+  /** Background refreshes of the gauges, one per service at a time (see `refreshLater`). */
+  private readonly refreshing = new Map<string, { done: Promise<void>; again: boolean }>();
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly repository: QuotaRepository,
+    private readonly clock: QuotaClock,
+    private readonly observer: QuotaObserver,
+  ) {
+    this.fallback = new QuotaFallbackBudget(settings.quota.fallbackFraction);
+  }
+
+  /** Every service with a configured quota, in configuration order. */
+  services(): string[] {
+    return Object.keys(this.settings.quota.services);
+  }
+
+  /**
+   * Counts `n` calls against every window of `service`, atomically and only if none would pass
+   * its limit. Throws `QuotaExhaustedError` (nothing counted) when a window is full, and
+   * `UnknownQuotaServiceError` for a service without configured windows. When DynamoDB is
+   * unavailable the per-instance fallback budget decides (metric `quota_fallback_total`).
+   */
+  async reserve(service: string, n = 1): Promise<QuotaReservation> {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`reserve() needs a positive whole number of units, got ${n}`);
+    const now = this.clock.now();
+    const slots = windowSlots(this.windowsOf(service), now);
+    const tooLarge = slots.flatMap((slot, i) => (n > slot.limit ? [i] : []));
+    if (tooLarge.length > 0) throw this.denied(service, slots, tooLarge, now);
+
+    let outcome: ReserveOutcome;
+    try {
+      outcome = await this.repository.reserve(service, slots, n);
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailableError || error instanceof DependencyTimeoutError)) throw error;
+      return this.reserveFromFallback(service, slots, n, now, error);
+    }
+    this.leaveFallback(service);
+    this.refreshLater(service);
+    if (!outcome.granted) throw this.denied(service, slots, outcome.exhausted, now);
+    return { service, units: n, fromFallback: false };
+  }
+
+  /** A strongly consistent snapshot of the current windows of `service`. */
+  async usage(service: string): Promise<QuotaUsage> {
+    return this.readUsage(service);
+  }
+
+  /** Snapshots of every configured service (GET /api/v2/quota). */
+  async usageOfAll(): Promise<QuotaUsage[]> {
+    return Promise.all(this.services().map((service) => this.usage(service)));
+  }
+
+  private async readUsage(service: string, options?: ExecuteOptions): Promise<QuotaUsage> {
+    const slots = windowSlots(this.windowsOf(service), this.clock.now());
+    const counts = await this.repository.read(service, slots, options);
+    const windows = slots.map((slot, i) => {
+      this.observer.windowUsed(service, slot, counts[i]);
+      return {
+        window: slot.window,
+        used: counts[i],
+        limit: slot.limit,
+        remaining: Math.max(0, slot.limit - counts[i]),
+        resetsAt: slot.resetsAt,
+      };
+    });
+    return { service, windows, state: worstState(windows.map((w) => stateOf(w.used, w.limit))) };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.refreshing.values()].map((r) => r.done));
+  }
+
+  private windowsOf(service: string): readonly QuotaWindowLimit[] {
+    const windows = Object.hasOwn(this.settings.quota.services, service) ? this.settings.quota.services[service] : undefined;
+    if (windows === undefined || windows.length === 0) throw new UnknownQuotaServiceError(service);
+    return windows;
+  }
+
+  private denied(service: string, slots: readonly QuotaWindowSlot[], exhausted: readonly number[], now: Date): QuotaExhaustedError {
+    this.observer.denial(service);
+    const full = exhausted.map((i) => slots[i]);
+    // A retry succeeds only once every full window has reset, so the latest reset is the honest wait.
+    const resetsAt = new Date(Math.max(...full.map((slot) => slot.resetsAt.getTime())));
+    return new QuotaExhaustedError(service, full.map((slot) => slot.window), resetsAt, secondsUntil(resetsAt, now));
+  }
+
+  private reserveFromFallback(
+    service: string,
+    slots: readonly QuotaWindowSlot[],
+    n: number,
+    now: Date,
+    cause: unknown,
+  ): QuotaReservation {
+    if (!this.inFallback.has(service)) {
+      this.inFallback.add(service);
+      this.observer.fallbackEntered(service, Object.fromEntries(slots.map((s) => [s.window, this.fallback.budgetOf(s)])), cause);
+    }
+    this.observer.fallbackDecision(service);
+    const exhausted = this.fallback.tryReserve(service, slots, n);
+    if (exhausted.length > 0) throw this.denied(service, slots, exhausted, now);
+    return { service, units: n, fromFallback: true };
+  }
+
+  private leaveFallback(service: string): void {
+    if (!this.inFallback.delete(service)) return;
+    this.observer.fallbackLeft(service);
+  }
+
+  /**
+   * TransactWriteItems returns no counts, so the gauges and threshold logs are fed by a consistent
+   * read off the caller's path; concurrent requests share one read plus at most one follow-up.
+   */
+  private refreshLater(service: string): void {
+    const running = this.refreshing.get(service);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const entry = { done: Promise.resolve(), again: false };
+    entry.done = (async () => {
+      do {
+        entry.again = false;
+        // Not tied to any request: its deadline must not cut the read short.
+        const deadlineAt = Date.now() + this.settings.requestDeadlineMs;
+        const deadline = { signal: AbortSignal.timeout(this.settings.requestDeadlineMs), deadlineAt };
+        await this.readUsage(service, { deadline }).catch(() => undefined);
+      } while (entry.again);
+      this.refreshing.delete(service);
+    })();
+    this.refreshing.set(service, entry);
+  }
+}
