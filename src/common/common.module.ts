@@ -5,7 +5,7 @@ import { TokenVerifier } from './auth/token-verifier';
 import { AppExceptionFilter } from './http/app-exception.filter';
 import { JsonBodyMiddleware } from './http/body-parser.middleware';
 import { RequestContextMiddleware } from './http/request-context.middleware';
-import { createValidationPipe } from './http/validation.pipe';
+import { StrictValidationPipe } from './http/validation.pipe';
 import { HttpMetricsMiddleware } from '../observability/http-metrics.middleware';
 import { MetricsRegistry } from '../observability/metrics.registry';
 
@@ -17,7 +17,7 @@ import { MetricsRegistry } from '../observability/metrics.registry';
     TokenVerifier,
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: AppExceptionFilter },
-    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_PIPE, useClass: StrictValidationPipe },
   ],
   exports: [MetricsRegistry],
 })

@@ -26,6 +26,18 @@ describe('error envelope and request id', () => {
     expect(fields).toEqual(expect.arrayContaining(['name', 'extra']));
   });
 
+  it.each(['toString', 'constructor', '__proto__', 'valueOf'])(
+    'rejects an unknown body field named like an object member (%s) instead of dropping it',
+    async (field) => {
+      const res = await request(testApp.server)
+        .post('/__probe/echo')
+        .set('Content-Type', 'application/json')
+        .send(`{"name":"ok","${field}":"x"}`);
+      expectEnvelope(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.details.errors).toEqual([{ field, message: `property ${field} should not exist` }]);
+    },
+  );
+
   it('answers malformed JSON with 400 MALFORMED_JSON', async () => {
     const res = await request(testApp.server).post('/__probe/echo').set('Content-Type', 'application/json').send('{"name":');
     expectEnvelope(res, 400, 'MALFORMED_JSON');

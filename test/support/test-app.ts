@@ -1,5 +1,5 @@
 import type { INestApplication, Type } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { SignJWT } from 'jose';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp } from '../../src/app.setup';
@@ -62,13 +62,14 @@ export interface TestApp {
  */
 export async function startTestApp(
   env: Record<string, string | undefined> = {},
-  extra: { controllers?: Type[] } = {},
+  extra: { controllers?: Type[]; overrides?: (builder: TestingModuleBuilder) => TestingModuleBuilder } = {},
 ): Promise<TestApp> {
   const settings = loadSettings({ ...baseTestEnv(), ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule], controllers: extra.controllers ?? [] })
+  const builder = Test.createTestingModule({ imports: [AppModule], controllers: extra.controllers ?? [] })
     .overrideProvider(Settings)
-    .useValue(settings)
-    .compile();
+    .useValue(settings);
+  // e.g. replacing a clock provider; applied after Settings so it could also replace those.
+  const moduleRef = await (extra.overrides ? extra.overrides(builder) : builder).compile();
   const app = moduleRef.createNestApplication(APP_OPTIONS);
   configureApp(app);
   await app.init();
