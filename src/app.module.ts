@@ -2,10 +2,14 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { CommonModule } from './common/common.module';
 import { ConfigModule } from './config/config.module';
+import { ConfigurationsModule } from './configurations/configurations.module';
 import { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { OhlcModule } from './ohlc/ohlc.module';
+import { QuotaModule } from './quota/quota.module';
 import { ResilienceModule } from './resilience/resilience.module';
+import { TickerCacheModule } from './tickers/ticker-cache.module';
 import { loggerParams } from './observability/logging';
 import { MetricsController } from './observability/metrics.controller';
 
@@ -17,6 +21,10 @@ import { MetricsController } from './observability/metrics.controller';
     InfrastructureModule,
     ResilienceModule,
     HealthModule,
+    QuotaModule,
+    TickerCacheModule,
+    ConfigurationsModule,
+    OhlcModule,
   ],
   controllers: [MetricsController],
 })

@@ -1,0 +1,36 @@
+import { expiresAtSeconds, isCoverageValid, missingRuns, OPEN_SESSION_VALIDITY_MS } from './coverage-plan';
+
+describe(missingRuns.name, () => {
+  const days = ['2026-11-19', '2026-11-20', '2026-11-23', '2026-11-24', '2026-11-25', '2026-11-27'];
+
+  it('groups missing trading days into contiguous runs, across weekends and holidays', () => {
+    expect(missingRuns(days, new Set(['2026-11-24']))).toEqual([
+      { start: '2026-11-19', end: '2026-11-23' },
+      { start: '2026-11-25', end: '2026-11-27' },
+    ]);
+  });
+
+  it('has no run when everything is covered and one run when nothing is', () => {
+    expect(missingRuns(days, new Set(days))).toEqual([]);
+    expect(missingRuns(days, new Set())).toEqual([{ start: '2026-11-19', end: '2026-11-27' }]);
+  });
+});
+
+describe(isCoverageValid.name, () => {
+  const fetchedAt = Date.parse('2026-11-20T15:00:00Z');
+  const record = { date: '2026-11-20', fetchedAt, source: 'tiingo' as const };
+
+  it('keeps a complete session forever and an open one for 5 minutes', () => {
+    expect(isCoverageValid({ ...record, complete: true }, fetchedAt + 90 * 86_400_000)).toBe(true);
+    expect(isCoverageValid({ ...record, complete: false }, fetchedAt + OPEN_SESSION_VALIDITY_MS - 1)).toBe(true);
+    expect(isCoverageValid({ ...record, complete: false }, fetchedAt + OPEN_SESSION_VALIDITY_MS)).toBe(false);
+  });
+});
+
+describe(expiresAtSeconds.name, () => {
+  it('expires closed sessions after 90 days and open ones after 5 minutes', () => {
+    const fetchedAt = Date.parse('2026-11-20T15:00:00Z');
+    expect(expiresAtSeconds(true, fetchedAt)).toBe(fetchedAt / 1000 + 90 * 86_400);
+    expect(expiresAtSeconds(false, fetchedAt)).toBe(fetchedAt / 1000 + 300);
+  });
+});

@@ -1,0 +1,38 @@
+import type { DateSpan } from '../ohlc.types';
+import type { CoverageRecord } from './ohlc-cache.items';
+
+/** How long a fetch of a still-open session (today's) counts as covering it. */
+export const OPEN_SESSION_VALIDITY_MS = 5 * 60_000;
+/** TTL of candles and coverage of closed sessions: they never change. */
+export const CLOSED_SESSION_TTL_SECONDS = 90 * 24 * 3600;
+export const OPEN_SESSION_TTL_SECONDS = OPEN_SESSION_VALIDITY_MS / 1000;
+
+/** A session is covered when fetched after it closed, or fetched less than 5 minutes ago. */
+export function isCoverageValid(record: CoverageRecord, nowMs: number): boolean {
+  return record.complete || nowMs - record.fetchedAt < OPEN_SESSION_VALIDITY_MS;
+}
+
+export function expiresAtSeconds(sessionClosed: boolean, fetchedAtMs: number): number {
+  return Math.floor(fetchedAtMs / 1000) + (sessionClosed ? CLOSED_SESSION_TTL_SECONDS : OPEN_SESSION_TTL_SECONDS);
+}
+
+/**
+ * Contiguous runs of missing trading days (`tradingDays` oldest first): days are contiguous when
+ * adjacent in the trading-day list, so a weekend or holiday never splits a gap into two calls.
+ */
+export function missingRuns(tradingDays: readonly string[], covered: ReadonlySet<string>): DateSpan[] {
+  const runs: DateSpan[] = [];
+  let start: string | undefined;
+  let end: string | undefined;
+  for (const day of tradingDays) {
+    if (covered.has(day)) {
+      if (start !== undefined && end !== undefined) runs.push({ start, end });
+      start = end = undefined;
+    } else {
+      start ??= day;
+      end = day;
+    }
+  }
+  if (start !== undefined && end !== undefined) runs.push({ start, end });
+  return runs;
+}

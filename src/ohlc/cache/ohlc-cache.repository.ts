@@ -1,0 +1,231 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  paginateQuery,
+  PutCommand,
+  QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { Injectable } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
+import { AppError, DependencyThrottledError, DependencyUnavailableError } from '../../common/errors';
+import { Settings } from '../../config/settings';
+import { AwsClients } from '../../infrastructure/aws-clients';
+import { ExecuteOptions, ResilienceService } from '../../resilience/resilience.service';
+import { DateSpan, RESOLUTIONS, Resolution } from '../ohlc.types';
+import {
+  candlePk,
+  candleSortKeyBounds,
+  CoverageRecord,
+  coveragePk,
+  EPOCH_SK,
+  epochPk,
+  fromCandleItem,
+  fromCoverageItem,
+  Item,
+  LOCK_SK,
+  StoredCandle,
+} from './ohlc-cache.items';
+
+export interface ReadOptions {
+  /** Strongly consistent (lock waiters must see a coverage record the moment it is written). */
+  readonly consistent?: boolean;
+  /** Also return items whose TTL has passed but DynamoDB has not deleted yet (stale answers). */
+  readonly includeExpired?: boolean;
+  /** Epoch seconds that decide expiry. */
+  readonly nowSec: number;
+}
+
+export const BATCH_WRITE_LIMIT = 25;
+/** UnprocessedItems are retried at most this many times, waiting 100 ms, 200 ms, 400 ms. */
+export const UNPROCESSED_RETRIES = 3;
+const UNPROCESSED_BASE_DELAY_MS = 100;
+/** Chunks written at once: enough to store a month of 5-minute bars quickly without a burst. */
+const PARALLEL_CHUNKS = 4;
+
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
+
+/** Candles, coverage records, fetch locks and invalidation epochs in OHLC_CACHE_TABLE. */
+@Injectable()
+export class OhlcCacheRepository {
+  private readonly table: string;
+
+  constructor(
+    private readonly clients: AwsClients,
+    private readonly resilience: ResilienceService,
+    settings: Settings,
+  ) {
+    this.table = settings.tables.ohlcCache;
+  }
+
+  /** Every unexpired candle of the span in one Query, paginated to the end, oldest first. */
+  async candles(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<StoredCandle[]> {
+    const [from, to] = candleSortKeyBounds(resolution, span);
+    const items = await this.query(candlePk(ticker, resolution), from, to, options);
+    return items.map(fromCandleItem);
+  }
+
+  async coverage(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<CoverageRecord[]> {
+    const items = await this.query(coveragePk(ticker, resolution), span.start, span.end, options);
+    return items.map(fromCoverageItem);
+  }
+
+  /**
+   * BatchWriteItem in chunks of 25; UnprocessedItems are retried with exponential backoff and
+   * reported through `onUnprocessed`. Rejects when items are still unprocessed after the retries,
+   * so a caller writing coverage afterwards never vouches for candles that are not stored.
+   */
+  async putAll(items: readonly Item[], onUnprocessed: (count: number) => void, options?: ExecuteOptions): Promise<void> {
+    await this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })), onUnprocessed, options);
+  }
+
+  /** Conditional PutItem: free, or held by someone whose lease ran out. */
+  async tryAcquireLock(pk: string, holder: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    try {
+      await this.call((signal) =>
+        this.clients.documents.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk, sk: LOCK_SK, holder, lease_until: nowMs + leaseMs, expires_at: Math.ceil((nowMs + leaseMs) / 1000) + 60 },
+            ConditionExpression: 'attribute_not_exists(pk) OR lease_until < :now',
+            ExpressionAttributeValues: { ':now': nowMs },
+          }),
+          { abortSignal: signal },
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw this.translate(error);
+    }
+  }
+
+  /** Deletes the lock only if we still hold it (after an expiry someone else may). */
+  async releaseLock(pk: string, holder: string, options?: ExecuteOptions): Promise<void> {
+    try {
+      await this.call(
+        (signal) =>
+          this.clients.documents.send(
+            new DeleteCommand({
+              TableName: this.table,
+              Key: { pk, sk: LOCK_SK },
+              ConditionExpression: 'holder = :holder',
+              ExpressionAttributeValues: { ':holder': holder },
+            }),
+            { abortSignal: signal },
+          ),
+        options,
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw this.translate(error);
+    }
+  }
+
+  /** The ticker's invalidation epoch, 0 when it was never invalidated. */
+  async readEpoch(ticker: string): Promise<number> {
+    const result = await this.call((signal) =>
+      this.clients.documents.send(
+        new GetCommand({ TableName: this.table, Key: { pk: epochPk(ticker), sk: EPOCH_SK }, ConsistentRead: true }),
+        { abortSignal: signal },
+      ),
+    );
+    return Number(result.Item?.epoch ?? 0);
+  }
+
+  async bumpEpoch(ticker: string): Promise<number> {
+    const result = await this.call((signal) =>
+      this.clients.documents.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: epochPk(ticker), sk: EPOCH_SK },
+          UpdateExpression: 'ADD epoch :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+        { abortSignal: signal },
+      ),
+    );
+    return Number(result.Attributes?.epoch ?? 0);
+  }
+
+  /** Deletes every candle and coverage item of the ticker, all resolutions; returns how many. */
+  async deleteTicker(ticker: string, onUnprocessed: (count: number) => void): Promise<number> {
+    const partitions = RESOLUTIONS.flatMap((resolution) => [candlePk(ticker, resolution), coveragePk(ticker, resolution)]);
+    const keys = (await Promise.all(partitions.map((pk) => this.keysOf(pk)))).flat();
+    await this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })), onUnprocessed);
+    return keys.length;
+  }
+
+  private async keysOf(pk: string): Promise<Item[]> {
+    return this.paginate({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ProjectionExpression: 'pk, sk',
+      ConsistentRead: true,
+    });
+  }
+
+  private query(pk: string, from: string, to: string, options: ReadOptions): Promise<Item[]> {
+    return this.paginate({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      // DynamoDB deletes expired items lazily (up to days later), so reads must skip them.
+      ...(options.includeExpired ? {} : { FilterExpression: 'expires_at > :now' }),
+      ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to, ...(options.includeExpired ? {} : { ':now': options.nowSec }) },
+      ConsistentRead: options.consistent ?? false,
+    });
+  }
+
+  private paginate(input: QueryCommandInput): Promise<Item[]> {
+    return this.call(async (signal) => {
+      const items: Item[] = [];
+      for await (const page of paginateQuery({ client: this.clients.documents }, input, { abortSignal: signal })) {
+        items.push(...(page.Items ?? []));
+      }
+      return items;
+    });
+  }
+
+  private async batchWrite(requests: readonly WriteRequest[], onUnprocessed: (count: number) => void, options?: ExecuteOptions): Promise<void> {
+    const chunks: WriteRequest[][] = [];
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
+    for (let i = 0; i < chunks.length; i += PARALLEL_CHUNKS) {
+      await Promise.all(chunks.slice(i, i + PARALLEL_CHUNKS).map((chunk) => this.writeChunk(chunk, onUnprocessed, options)));
+    }
+  }
+
+  private async writeChunk(chunk: WriteRequest[], onUnprocessed: (count: number) => void, options?: ExecuteOptions): Promise<void> {
+    let pending = chunk;
+    for (let retry = 0; ; retry++) {
+      const output = await this.call(
+        (signal) => this.clients.documents.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }), { abortSignal: signal }),
+        options,
+      );
+      const left = (output.UnprocessedItems?.[this.table] ?? []) as WriteRequest[];
+      if (left.length === 0) return;
+      onUnprocessed(left.length);
+      if (retry >= UNPROCESSED_RETRIES) throw new DependencyThrottledError('dynamodb', 1);
+      await delay(UNPROCESSED_BASE_DELAY_MS * 2 ** retry);
+      pending = left;
+    }
+  }
+
+  private async call<T>(operation: (signal: AbortSignal) => Promise<T>, options?: ExecuteOptions): Promise<T> {
+    try {
+      return await this.resilience.execute('dynamodb', operation, options);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw error;
+      throw this.translate(error);
+    }
+  }
+
+  /** Permanent SDK errors (validation, missing table) leave as a domain error, never as SDK text. */
+  private translate(error: unknown): unknown {
+    if (error instanceof AppError || error instanceof ConditionalCheckFailedException) return error;
+    return new DependencyUnavailableError('dynamodb', 5, error);
+  }
+}

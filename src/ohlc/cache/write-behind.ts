@@ -1,0 +1,69 @@
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { Settings } from '../../config/settings';
+import type { ExecuteOptions } from '../../resilience/resilience.service';
+import { OhlcMetrics } from '../ohlc.metrics';
+
+/** Budget of one background write (all its batches and retries). */
+const WRITE_DEADLINE_MS = 15_000;
+
+/**
+ * Cache writes run after the response: a request never waits for DynamoDB to store what it just
+ * fetched. Pending writes are tracked so shutdown can finish them.
+ */
+@Injectable()
+export class WriteBehindQueue implements BeforeApplicationShutdown {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly metrics: OhlcMetrics,
+    @InjectPinoLogger(WriteBehindQueue.name) private readonly logger: PinoLogger,
+  ) {}
+
+  /** A deadline of its own: the request's deadline must not cut a write that outlives it. */
+  static backgroundDeadline(): ExecuteOptions {
+    return { deadline: { signal: AbortSignal.timeout(WRITE_DEADLINE_MS), deadlineAt: Date.now() + WRITE_DEADLINE_MS } };
+  }
+
+  enqueue(what: string, task: () => Promise<void>): void {
+    const run = task().catch((error: unknown) => {
+      this.metrics.cacheWriteFailures.inc();
+      this.logger.warn({ what, error_name: error instanceof Error ? error.name : typeof error }, 'OHLC cache write failed');
+    });
+    const tracked = run.finally(() => {
+      this.pending.delete(tracked);
+      this.metrics.pendingWrites.set(this.pending.size);
+    });
+    this.pending.add(tracked);
+    this.metrics.pendingWrites.set(this.pending.size);
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Resolves when every write started so far has finished, or after `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    if (this.pending.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const done = Promise.all([...this.pending]).then(() => true as const);
+    try {
+      return await Promise.race([done, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Before (not on) application shutdown: AwsClients destroys the DynamoDB client in its
+   * onApplicationShutdown, and pending writes need it.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const count = this.pending.size;
+    if (count === 0) return;
+    const flushed = await this.flush(Math.max(1000, this.settings.shutdownGraceMs - 1000));
+    this.logger.info({ pending: count, flushed }, 'OHLC cache writes flushed on shutdown');
+  }
+}

@@ -1,0 +1,49 @@
+import { DateTime } from 'luxon';
+import { FieldError, ValidationFailedError } from '../../common/errors';
+import { MARKET_ZONE, MarketCalendar } from '../market-calendar';
+import { DateSpan, MAX_SPAN_DAYS } from '../ohlc.types';
+import type { OhlcQuery } from './ohlc.query';
+
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+
+function isRealDate(value: string): boolean {
+  return DATE_PATTERN.test(value) && DateTime.fromISO(value, { zone: MARKET_ZONE }).isValid;
+}
+
+/**
+ * The dates a query asks for: start_date/end_date as given, or a preset (default 1M) ending at
+ * today's ET market date. Rules that involve several parameters live here, after the DTO checks.
+ * @throws ValidationFailedError with one entry per broken rule.
+ */
+export function resolveOhlcSpan(query: OhlcQuery, calendar: MarketCalendar): DateSpan {
+  const errors: FieldError[] = [];
+  const { start_date: start, end_date: end, range, resolution } = query;
+  for (const [field, value] of [['start_date', start], ['end_date', end]] as const) {
+    if (value !== undefined && !isRealDate(value)) errors.push({ field, message: `${field} must be a real date in YYYY-MM-DD format` });
+  }
+  if ((start === undefined) !== (end === undefined)) {
+    errors.push({ field: start === undefined ? 'start_date' : 'end_date', message: 'start_date and end_date must be given together' });
+  }
+  if (range !== undefined && (start !== undefined || end !== undefined)) {
+    errors.push({ field: 'range', message: 'range cannot be combined with start_date/end_date' });
+  }
+  if (errors.length > 0) throw new ValidationFailedError(errors);
+
+  let span: DateSpan;
+  if (start !== undefined && end !== undefined) {
+    if (start > end) throw new ValidationFailedError([{ field: 'start_date', message: 'start_date must not be after end_date' }]);
+    span = { start, end };
+  } else {
+    const preset = calendar.rangeForPreset(range ?? '1M');
+    span = { start: preset.start_date, end: preset.end_date };
+  }
+
+  const days = DateTime.fromISO(span.end).diff(DateTime.fromISO(span.start), 'days').days + 1;
+  const maxDays = MAX_SPAN_DAYS[resolution];
+  if (days > maxDays) {
+    throw new ValidationFailedError([
+      { field: range !== undefined || start === undefined ? 'range' : 'end_date', message: `resolution ${resolution} allows at most ${maxDays} days (got ${days})` },
+    ]);
+  }
+  return span;
+}

@@ -1,0 +1,59 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { OhlcResult } from '../ohlc.model';
+import { RESOLUTIONS, type DateSpan, type MarketDataSource, type Resolution } from '../ohlc.types';
+
+export class OhlcCandleResponse {
+  @ApiProperty({ example: '2026-10-22', description: 'YYYY-MM-DD for D; UTC ISO timestamp of the bar start for intraday' })
+  date!: string;
+
+  @ApiProperty({ example: 187.12 })
+  open!: number;
+
+  @ApiProperty({ example: 189.4 })
+  high!: number;
+
+  @ApiProperty({ example: 186.75 })
+  low!: number;
+
+  @ApiProperty({ example: 188.9 })
+  close!: number;
+
+  @ApiProperty({ example: 51234567, type: 'integer', description: 'Never null; 0 when the provider had none' })
+  volume!: number;
+}
+
+export class OhlcResponse {
+  @ApiProperty({ example: 'AAPL' })
+  ticker!: string;
+
+  @ApiProperty({ enum: RESOLUTIONS, example: 'D' })
+  resolution!: Resolution;
+
+  @ApiProperty({ example: '2026-10-22' })
+  start_date!: string;
+
+  @ApiProperty({ example: '2026-11-20' })
+  end_date!: string;
+
+  @ApiProperty({ enum: ['tiingo', 'finnhub'], description: 'Provider that supplied the data (the most recent fetch when mixed)' })
+  source!: MarketDataSource;
+
+  @ApiProperty({ example: 21 })
+  count!: number;
+
+  @ApiProperty({ type: [OhlcCandleResponse], description: 'Oldest first' })
+  candles!: OhlcCandleResponse[];
+}
+
+/** Whitelists the response fields; nothing of a cache item leaks through. */
+export function toOhlcResponse(ticker: string, resolution: Resolution, span: DateSpan, result: OhlcResult): OhlcResponse {
+  const candles = result.candles.map((c) => ({
+    date: c.time,
+    open: c.open,
+    high: c.high,
+    low: c.low,
+    close: c.close,
+    volume: Math.round(c.volume),
+  }));
+  return { ticker, resolution, start_date: span.start, end_date: span.end, source: result.source, count: candles.length, candles };
+}

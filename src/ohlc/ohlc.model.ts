@@ -1,0 +1,37 @@
+import type { Candle, MarketDataSource } from './ohlc.types';
+
+/** Which layer answered: the header value of `X-Cache-Source`. */
+export type CacheLayer = 'in-memory' | 'dynamodb' | MarketDataSource | 'stale';
+
+/** Candles plus where they came from, before the HTTP mapping. */
+export interface CandleSet {
+  /** Oldest first, one per candle time. */
+  readonly candles: readonly Candle[];
+  /** Provider of the most recent upstream fetch among the pieces. */
+  readonly source: MarketDataSource;
+  /** Epoch ms of the oldest upstream fetch among the pieces (drives X-Cache-Age). */
+  readonly fetchedAt: number;
+}
+
+export interface CandlePiece extends CandleSet {
+  /** Epoch ms of the newest upstream fetch among the pieces (decides `source`). */
+  readonly newestFetchAt: number;
+}
+
+export interface OhlcResult extends CandleSet {
+  readonly layer: CacheLayer;
+}
+
+/** Joins pieces of one range: candles by time (later pieces win a tie), oldest fetch, newest source. */
+export function mergePieces(pieces: readonly CandlePiece[]): CandlePiece {
+  if (pieces.length === 0) throw new RangeError('mergePieces needs at least one piece');
+  const byTime = new Map<string, Candle>();
+  for (const piece of pieces) for (const candle of piece.candles) byTime.set(candle.time, candle);
+  const newest = pieces.reduce((a, b) => (b.newestFetchAt > a.newestFetchAt ? b : a));
+  return {
+    candles: [...byTime.values()].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0)),
+    source: newest.source,
+    fetchedAt: Math.min(...pieces.map((p) => p.fetchedAt)),
+    newestFetchAt: newest.newestFetchAt,
+  };
+}

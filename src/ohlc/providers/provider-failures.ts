@@ -1,0 +1,56 @@
+import { AppError } from '../../common/errors/app-error';
+import { DependencyTimeoutError } from '../../common/errors/dependency.errors';
+import { MarketDataThrottledError, MarketDataUnavailableError } from '../ohlc.errors';
+import type { MarketDataSource } from '../ohlc.types';
+
+/** Label values of `market_data_requests_total{provider,outcome}`. */
+export type ProviderOutcome = 'ok' | 'error' | 'throttled' | 'quota_exhausted' | 'not_found';
+export const PROVIDER_OUTCOMES: readonly ProviderOutcome[] = ['ok', 'error', 'throttled', 'quota_exhausted', 'not_found'];
+
+/** Why one provider could not answer this fetch. */
+export interface ProviderFailure {
+  readonly provider: MarketDataSource;
+  readonly outcome: Exclude<ProviderOutcome, 'ok' | 'not_found'>;
+  /** A real hint of when the provider takes calls again (Retry-After, quota reset, breaker cool-down). */
+  readonly retryAfterSeconds?: number;
+  readonly error?: unknown;
+}
+
+/** Retry-After when no provider gave a hint of its own. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The error for "every enabled provider failed": 429 THROTTLED when each of them is only
+ * throttled (quota used up or 429), else 503; Retry-After is the earliest known moment one of
+ * them takes calls again.
+ */
+export function noProviderAnswered(failures: readonly ProviderFailure[]): AppError {
+  const waits = failures.flatMap((f) => (f.retryAfterSeconds === undefined ? [] : [Math.max(1, Math.ceil(f.retryAfterSeconds))]));
+  const retryAfter = waits.length > 0 ? Math.min(...waits) : DEFAULT_RETRY_AFTER_SECONDS;
+  const cause = failures.at(-1)?.error;
+  const throttledOnly = failures.length > 0 && failures.every((f) => f.outcome === 'throttled' || f.outcome === 'quota_exhausted');
+  return throttledOnly ? new MarketDataThrottledError(retryAfter, cause) : new MarketDataUnavailableError(retryAfter, cause);
+}
+
+/**
+ * The wait an error tells us about. A timeout's Retry-After of 1 s is a guess, not a hint from
+ * the provider, so it does not shorten the answer.
+ */
+export function retryHintOf(error: unknown): number | undefined {
+  if (error instanceof DependencyTimeoutError || !(error instanceof AppError)) return undefined;
+  return error.retryAfterSeconds;
+}
+
+/** The HTTP status somewhere on the cause chain (the resilience layer wraps provider errors). */
+export function statusOf(error: unknown): number | undefined {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 4; depth++) {
+    const status = (current as { status?: unknown }).status;
+    if (typeof status === 'number') return status;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function errorNameOf(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}

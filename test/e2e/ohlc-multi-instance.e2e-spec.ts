@@ -1,0 +1,74 @@
+import { setTimeout as pause } from 'node:timers/promises';
+import request from 'supertest';
+import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { signTestToken } from '../support/test-app';
+import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
+import { CandleBody, simulatorEnv } from './ohlc.fixtures';
+
+/**
+ * Three built service processes sharing one OHLC table and one simulator. They run on the real
+ * clock, so every range here lies in the past (all sessions closed).
+ */
+describe('OHLC candles across service processes (e2e)', () => {
+  let resources: TestAwsResources;
+  let simulator: MarketDataSimulator;
+  let services: ServiceProcess[] = [];
+  let auth: string;
+
+  const ohlc = (service: ServiceProcess, ticker: string, query: Record<string, string>) =>
+    request(service.url).get(`/api/v2/tickers/${ticker}/ohlc`).query(query).set('Authorization', auth);
+
+  beforeAll(async () => {
+    resources = await createTestAwsResources();
+    simulator = await startMarketDataSimulator();
+    const env = { ...resources.env, ...simulatorEnv(simulator) };
+    services = await Promise.all([0, 1, 2].map(() => startServiceProcess(env)));
+    auth = `Bearer ${await signTestToken('user-1')}`;
+    // A cold process needs seconds for its first request (JIT, sockets); the lock waiters' 3 s
+    // budget is meant for the fetch, not for that.
+    await Promise.all(services.map((service, i) => ohlc(service, `WRM${'ABC'[i]}`, { start_date: '2026-08-03', end_date: '2026-08-07' }).expect(200)));
+    simulator.reset();
+  }, 120_000);
+  afterEach(() => simulator.reset());
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    await simulator?.close();
+    await resources?.destroy();
+  });
+
+  it('serves 50 concurrent cold requests over 3 processes with exactly one provider call', async () => {
+    // A slow provider keeps every request inside the window in which the first fetch is running.
+    simulator.setLatency('tiingo', 300);
+    const query = { resolution: 'D', start_date: '2026-10-05', end_date: '2026-10-16' };
+
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => ohlc(services[i % 3], 'AAPL', query)));
+
+    expect(responses.map((res) => res.status)).toEqual(Array(50).fill(200));
+    expect(simulator.calls()).toBe(1);
+    const candles = (responses[0].body as CandleBody).candles;
+    expect(candles).toHaveLength(10);
+    for (const res of responses) expect((res.body as CandleBody).candles).toEqual(candles);
+  });
+
+  it('after an admin DELETE on one process, another process serves fresh candles within 5 s', async () => {
+    const query = { resolution: 'D', start_date: '2026-09-14', end_date: '2026-09-18' };
+    const [writer, reader] = services;
+    await ohlc(reader, 'MSFT', query).expect(200);
+    expect((await ohlc(reader, 'MSFT', query).expect(200)).headers['x-cache-source']).toBe('in-memory');
+    const admin = `Bearer ${await signTestToken('admin-1', { roles: ['admin'] })}`;
+
+    await request(writer.url).delete('/api/v2/tickers/MSFT/ohlc/cache').set('Authorization', admin).expect(204);
+    const deletedAt = Date.now();
+    let source: string | undefined;
+    while (Date.now() - deletedAt < 6000) {
+      source = (await ohlc(reader, 'MSFT', query).expect(200)).headers['x-cache-source'] as string;
+      if (source !== 'in-memory') break;
+      await pause(100);
+    }
+
+    expect(source).toBe('tiingo');
+    expect(Date.now() - deletedAt).toBeLessThan(5000);
+    expect(simulator.calls()).toBe(2);
+  });
+});
