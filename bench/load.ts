@@ -7,6 +7,8 @@ export interface LoadResult {
   readonly non2xx: number;
   readonly errors: number;
   readonly requests: number;
+  /** Answers by HTTP status. */
+  readonly status: Readonly<Record<number, number>>;
 }
 
 export interface LoadOptions {
@@ -38,6 +40,9 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
     requests: result.requests.total,
+    status: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [Number(code), (stat as { count: number }).count]),
+    ),
   };
 }
 

@@ -2,9 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startLocalEnvironment } from '../scripts/local-stack/local-environment';
 import { BenchContext, Figure, figureKey, Scenario } from './bench.types';
+import { configurationsScenario } from './scenarios/configurations';
 import { healthScenario } from './scenarios/health';
 
-const SCENARIOS: Scenario[] = [healthScenario];
+const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario];
 
 function formatTable(figures: readonly Figure[]): string {
   const rows = figures.map((f) => [
