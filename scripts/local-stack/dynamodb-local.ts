@@ -23,7 +23,7 @@ const POLL_INTERVAL_MS = 100;
 const KILL_GRACE_MS = 3_000;
 const OUTPUT_TAIL_CHARS = 4_000;
 /**
- * C1-only JIT and the serial GC roughly halve DynamoDB Local's start on 2 busy cores (measured
+ * C1-only JIT and the serial GC cut DynamoDB Local's start on 2 busy cores by half or more (measured
  * 13-19 s → 5-8 s); it serves small test loads, where peak throughput does not matter.
  */
 const FAST_STARTUP_JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';

@@ -37,5 +37,5 @@ export function awsTargetFromEnv(env: NodeJS.ProcessEnv): TargetFromEnv {
     bucket: required('TICKER_LIST_BUCKET', 'the S3 bucket holding the ticker list'),
     tickerListKey: env.TICKER_LIST_KEY?.trim() || DEFAULT_TICKER_LIST_KEY,
   };
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, target };
+  return problems.length > 0 ? { ok: false, problems: [...new Set(problems)] } : { ok: true, target };
 }

@@ -1,0 +1,110 @@
+import { once } from 'node:events';
+import { Agent, createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What DynamoDB itself answers when a table or account is over its throughput. */
+export const THROTTLING_RESPONSE = {
+  status: 400,
+  contentType: 'application/x-amz-json-1.0',
+  body: JSON.stringify({
+    __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException',
+    message: 'Rate of requests exceeds the allowed throughput.',
+  }),
+} as const;
+
+export interface DynamoDbFaultProxy {
+  /** Point AWS_ENDPOINT_URL_DYNAMODB here. */
+  readonly endpoint: string;
+  /**
+   * Answers the next `count` requests for `operation` (e.g. 'TransactWriteItems'; any operation
+   * when omitted) with a ThrottlingException instead of forwarding them.
+   */
+  throttleNext(count: number, operation?: string): void;
+  /** Requests received so far (throttled ones included), for `operation` or in all. */
+  requests(operation?: string): number;
+  close(): Promise<void>;
+}
+
+interface ThrottleRule {
+  remaining: number;
+  readonly operation?: string;
+}
+
+/** The SDK sends `X-Amz-Target: DynamoDB_20120810.<Operation>`. */
+const operationOf = (req: IncomingMessage): string => {
+  const target = req.headers['x-amz-target'];
+  return typeof target === 'string' ? target : '';
+};
+
+const matches = (target: string, operation: string | undefined): boolean =>
+  operation === undefined || target === operation || target.endsWith(`.${operation}`);
+
+/**
+ * A loopback HTTP proxy in front of a real DynamoDB endpoint that injects faults on request, so
+ * the service's whole client stack (SDK parsing, retry policy, breaker, metrics) meets them as it
+ * would meet real DynamoDB. DynamoDB Local does not check signatures, so the Host the SDK signed
+ * (the proxy's) does not matter upstream.
+ */
+export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise<DynamoDbFaultProxy> {
+  const upstream = new URL(upstreamEndpoint);
+  const agent = new Agent({ keepAlive: true });
+  const rules: ThrottleRule[] = [];
+  const received: string[] = [];
+
+  const throttle = (req: IncomingMessage, res: ServerResponse): void => {
+    // Drain the body first so the client's keep-alive socket stays usable.
+    req.resume();
+    req.once('end', () => {
+      res.writeHead(THROTTLING_RESPONSE.status, {
+        'content-type': THROTTLING_RESPONSE.contentType,
+        'content-length': Buffer.byteLength(THROTTLING_RESPONSE.body),
+      });
+      res.end(THROTTLING_RESPONSE.body);
+    });
+  };
+
+  const pass = (req: IncomingMessage, res: ServerResponse): void => {
+    const outgoing = forward(
+      { agent, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    // Upstream unreachable: drop the client's connection, as a dead endpoint would.
+    outgoing.once('error', () => res.destroy());
+    req.pipe(outgoing);
+  };
+
+  const server = createServer((req, res) => {
+    const target = operationOf(req);
+    received.push(target);
+    const rule = rules.find((r) => r.remaining > 0 && matches(target, r.operation));
+    if (rule === undefined) {
+      pass(req, res);
+      return;
+    }
+    rule.remaining -= 1;
+    throttle(req, res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    throttleNext(count, operation) {
+      rules.push({ remaining: count, operation });
+    },
+    requests(operation) {
+      return received.filter((target) => matches(target, operation)).length;
+    },
+    async close() {
+      const closed = once(server, 'close');
+      server.close();
+      server.closeAllConnections();
+      agent.destroy();
+      await closed;
+    },
+  };
+}
