@@ -12,7 +12,10 @@ function requestHandler(): NodeHttpHandler {
   const agentOptions = { keepAlive: true, maxSockets: 256 };
   return new NodeHttpHandler({
     connectionTimeout: 1000,
+    // A backstop only: the request's deadline signal normally aborts first. Without the flag
+    // the SDK merely warns when it passes.
     requestTimeout: 10_000,
+    throwOnRequestTimeout: true,
     httpAgent: new HttpAgent(agentOptions),
     httpsAgent: new HttpsAgent(agentOptions),
   });
