@@ -20,6 +20,11 @@ export interface DynamoDbFaultProxy {
    * when omitted) with a ThrottlingException instead of forwarding them.
    */
   throttleNext(count: number, operation?: string): void;
+  /**
+   * Parks every `operation` request until `release()`: the caller sees a dependency that is slow
+   * for as long as the test wants, without any timing guess. `held()` resolves once one is parked.
+   */
+  hold(operation: string): { held(): Promise<void>; release(): void };
   /** Requests received so far (throttled ones included), for `operation` or in all. */
   requests(operation?: string): number;
   close(): Promise<void>;
@@ -50,6 +55,7 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
   const agent = new Agent({ keepAlive: true });
   const rules: ThrottleRule[] = [];
   const received: string[] = [];
+  const holds: Array<{ operation: string; parked: Array<() => void>; released: boolean; onParked: Array<() => void> }> = [];
 
   const throttle = (req: IncomingMessage, res: ServerResponse): void => {
     // Drain the body first so the client's keep-alive socket stays usable.
@@ -79,6 +85,12 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
   const server = createServer((req, res) => {
     const target = operationOf(req);
     received.push(target);
+    const hold = holds.find((h) => !h.released && matches(target, h.operation));
+    if (hold !== undefined) {
+      hold.parked.push(() => pass(req, res));
+      hold.onParked.splice(0).forEach((notify) => notify());
+      return;
+    }
     const rule = rules.find((r) => r.remaining > 0 && matches(target, r.operation));
     if (rule === undefined) {
       pass(req, res);
@@ -95,6 +107,17 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     endpoint: `http://127.0.0.1:${port}`,
     throttleNext(count, operation) {
       rules.push({ remaining: count, operation });
+    },
+    hold(operation) {
+      const hold = { operation, parked: [] as Array<() => void>, released: false, onParked: [] as Array<() => void> };
+      holds.push(hold);
+      return {
+        held: () => (hold.parked.length > 0 ? Promise.resolve() : new Promise<void>((resolve) => hold.onParked.push(resolve))),
+        release: () => {
+          hold.released = true;
+          hold.parked.splice(0).forEach((forwardParked) => forwardParked());
+        },
+      };
     },
     requests(operation) {
       return received.filter((target) => matches(target, operation)).length;
