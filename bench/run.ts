@@ -4,8 +4,18 @@ import { startLocalEnvironment } from '../scripts/local-stack/local-environment'
 import { BenchContext, Figure, figureKey, Scenario } from './bench.types';
 import { configurationsScenario } from './scenarios/configurations';
 import { healthScenario } from './scenarios/health';
+import { ohlcScenario } from './scenarios/ohlc';
+import { quotaScenario } from './scenarios/quota';
 
-const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario];
+const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario, quotaScenario, ohlcScenario];
+
+/** Provider quotas high enough that no bench request is ever refused for quota (see the quota and ohlc scenarios). */
+const BENCH_QUOTA_LIMITS = {
+  QUOTA_TIINGO_HOUR_LIMIT: '10000000',
+  QUOTA_TIINGO_DAY_LIMIT: '10000000',
+  QUOTA_FINNHUB_MINUTE_LIMIT: '10000000',
+  QUOTA_SENDGRID_DAY_LIMIT: '10000000',
+};
 
 function formatTable(figures: readonly Figure[]): string {
   const rows = figures.map((f) => [
@@ -29,7 +39,7 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const scenarios = wanted.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => s.name === 'health' || wanted.includes(s.name));
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-  const local = await startLocalEnvironment({ apiOutput: 'ignore', apiEnv: { LOG_LEVEL: 'info' } });
+  const local = await startLocalEnvironment({ apiOutput: 'ignore', apiEnv: { LOG_LEVEL: 'info', ...BENCH_QUOTA_LIMITS } });
   const results = new Map<string, Figure>();
   const context: BenchContext = { local, results, seconds };
   try {

@@ -1,0 +1,105 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { BenchContext, Figure, Scenario } from '../bench.types';
+import { ratio } from '../bench.types';
+import { load } from '../load';
+import { distinctKeyFigures, zipfMixFigures } from '../ohlc-mix';
+import { calendar, candleQuery, describeTally, getOhlc, ohlcUrl, type OhlcAnswer, queryAll, rssMb, type Span, tally, waitForCoverage } from '../ohlc-workload';
+import { p50, timeCalls } from '../timing';
+
+const MEMORY_TICKER = 'AAPL';
+const MEMORY_SPAN: Span = { start: '2022-06-01', end: '2022-06-30' };
+const DYNAMODB_TICKER = 'MSFT';
+const DYNAMODB_YEAR: Span = { start: '2023-01-01', end: '2023-12-31' };
+const SUB_RANGES = 200;
+
+/**
+ * The three cache layers of GET /api/v2/tickers/{ticker}/ohlc against the API child process.
+ * Every phase uses its own years (all closed sessions, so everything is cacheable) and thus
+ * starts from a known state: 2022 memory hits, 2023 DynamoDB hits, 2025 the Zipf mix, 2024 the
+ * distinct-key burst. Quota limits are raised for the bench (bench/run.ts) so no provider call is
+ * ever refused for quota.
+ */
+export const ohlcScenario: Scenario = {
+  name: 'ohlc',
+  description: 'OHLC memory hits (50 connections), DynamoDB-layer hits vs raw Query, provider calls over a Zipf mix, RSS after 10 000 keys (quota limits raised for the bench)',
+  async run(context) {
+    const { local } = context;
+    const dynamo = new DynamoDBClient({ region: local.env.AWS_REGION, endpoint: local.dynamodbEndpoint });
+    try {
+      const rssAtStart = await rssMb(local.api.pid ?? Number.NaN);
+      return [
+        { scenario: 'ohlc', name: 'rss_at_start', value: rssAtStart, unit: 'MB', note: 'API process VmRSS before any OHLC request' },
+        ...(await memoryHitFigures(context)),
+        ...(await dynamodbHitFigures(context, dynamo)),
+        ...(await zipfMixFigures(context)),
+        ...(await distinctKeyFigures(context, dynamo)),
+      ];
+    } finally {
+      dynamo.destroy();
+    }
+  },
+};
+
+async function memoryHitFigures(context: BenchContext): Promise<Figure[]> {
+  const { local, seconds } = context;
+  const first = await getOhlc(local.apiUrl, local.token, MEMORY_TICKER, MEMORY_SPAN);
+  const result = await load({
+    url: ohlcUrl(local.apiUrl, MEMORY_TICKER, MEMORY_SPAN),
+    seconds,
+    connections: 50,
+    headers: { authorization: `Bearer ${local.token}` },
+  });
+  const sample = await getOhlc(local.apiUrl, local.token, MEMORY_TICKER, MEMORY_SPAN);
+  const sampleNote = `warm-up ${first.status}/${first.source}, sample after the load ${sample.status}/${sample.source} (${sample.count} candles)`;
+  return [
+    {
+      scenario: 'ohlc',
+      name: 'memory_rps',
+      value: result.requestsPerSecond,
+      unit: 'req/s',
+      ratio: ratio(result.requestsPerSecond, 'health.rps', context.results.get('health.rps')),
+      note: `${MEMORY_TICKER} D ${MEMORY_SPAN.start}..${MEMORY_SPAN.end}, 50 connections`,
+    },
+    { scenario: 'ohlc', name: 'memory_p50', value: result.p50Ms, unit: 'ms', note: sampleNote },
+    { scenario: 'ohlc', name: 'memory_p99', value: result.p99Ms, unit: 'ms' },
+    { scenario: 'ohlc', name: 'memory_non_2xx', value: result.non2xx + result.errors, unit: 'responses' },
+  ];
+}
+
+/** Distinct sub-ranges of a year already in DynamoDB: each misses memory and hits layer 2. */
+async function dynamodbHitFigures(context: BenchContext, dynamo: DynamoDBClient): Promise<Figure[]> {
+  const { local } = context;
+  const warm = await getOhlc(local.apiUrl, local.token, DYNAMODB_TICKER, DYNAMODB_YEAR);
+  const covered = await waitForCoverage(dynamo, local.env.OHLC_CACHE_TABLE, DYNAMODB_TICKER, DYNAMODB_YEAR);
+  const days = calendar.tradingDays(DYNAMODB_YEAR.start, DYNAMODB_YEAR.end);
+  // About a month each (21–25 sessions), every one starting on a different session.
+  const spans: Span[] = Array.from({ length: SUB_RANGES }, (_, k) => ({ start: days[k], end: days[k + 20 + (k % 5)] }));
+
+  const answers: OhlcAnswer[] = [];
+  const http = await timeCalls(SUB_RANGES, 1, async (k) => answers.push(await getOhlc(local.apiUrl, local.token, DYNAMODB_TICKER, spans[k])));
+  const itemCounts: number[] = [];
+  const raw = await timeCalls(SUB_RANGES, 1, async (k) =>
+    itemCounts.push(await queryAll(dynamo, candleQuery(local.env.OHLC_CACHE_TABLE, DYNAMODB_TICKER, spans[k]))),
+  );
+  const sameItems = answers.every((a, k) => a.count === itemCounts[k]);
+
+  const rawFigure: Figure = {
+    scenario: 'ohlc',
+    name: 'raw_query_p50',
+    value: p50(raw),
+    unit: 'ms',
+    note: `Query ${DYNAMODB_TICKER}#D sk BETWEEN, paginated, same ${SUB_RANGES} ranges${sameItems ? '; same item counts as the answers' : '; item counts DIFFER from the answers'}`,
+  };
+  const httpP50 = p50(http);
+  return [
+    {
+      scenario: 'ohlc',
+      name: 'dynamodb_hit_p50',
+      value: httpP50,
+      unit: 'ms',
+      ratio: ratio(httpP50, rawFigure.name, rawFigure),
+      note: `${SUB_RANGES} distinct sub-ranges of ${DYNAMODB_YEAR.start.slice(0, 4)} one at a time; warm-up ${warm.source}${covered ? '' : ' (coverage not complete)'}; ${describeTally(tally(answers))}`,
+    },
+    rawFigure,
+  ];
+}

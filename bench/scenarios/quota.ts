@@ -1,0 +1,168 @@
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { signDevToken } from '../../scripts/lib/dev-token';
+import { QuotaService } from '../../src/quota/quota.service';
+import type { BenchContext, Figure, Scenario } from '../bench.types';
+import { ratio } from '../bench.types';
+import { startAppContext, startHttpApp } from '../in-process';
+import { activeTickers, describeTally, getOhlc, type OhlcAnswer, type Span, tally } from '../ohlc-workload';
+import { p50, timeCalls } from '../timing';
+
+const CALLS = 300;
+const IN_FLIGHT = 20;
+const WARM_UP = 20;
+const COLD_PER_APP = 100;
+/** Fewer samples where each one waits for the simulated provider. */
+const COLD_PER_APP_WITH_LATENCY = 30;
+const OVERHEAD_TARGET = 0.05;
+/** The fastest real provider answer (issue 6: provider calls take 0.5–2 s). */
+const REAL_PROVIDER_MS = 500;
+
+/**
+ * (a) QuotaService.reserve() in the bench process (a conditional one-item TransactWriteItems with
+ * a client request token, plus a background usage read) beside a bare `ADD used :1` UpdateItem. (b) Cold OHLC
+ * requests through two in-process apps, identical except that one has a no-op QuotaService,
+ * alternated request by request so that drift in machine load hits both alike.
+ * Quota limits are raised for the bench (see bench/run.ts) so nothing is ever denied.
+ */
+export const quotaScenario: Scenario = {
+  name: 'quota',
+  description: `reserve() vs bare UpdateItem (${CALLS} calls, 1 and ${IN_FLIGHT} in flight); cold OHLC latency with quota on/off (quota limits raised for the bench)`,
+  async run(context) {
+    return [...(await reserveFigures(context)), ...(await overheadFigures(context))];
+  },
+};
+
+const appEnv = (context: BenchContext): Record<string, string> => ({ ...context.local.env, LOG_LEVEL: 'silent' });
+
+async function reserveFigures(context: BenchContext): Promise<Figure[]> {
+  const { local } = context;
+  const app = await startAppContext(appEnv(context));
+  const dynamo = new DynamoDBClient({ region: local.env.AWS_REGION, endpoint: local.dynamodbEndpoint });
+  try {
+    const quota = app.get(QuotaService);
+    const reserve = (): Promise<unknown> => quota.reserve('sendgrid');
+    const key = { pk: { S: 'QUOTA#bench-bare' }, sk: { S: `DAY#${new Date().toISOString().slice(0, 10)}` } };
+    const update = (): Promise<unknown> =>
+      dynamo.send(
+        new UpdateItemCommand({
+          TableName: local.env.QUOTA_TABLE,
+          Key: key,
+          UpdateExpression: 'ADD used :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
+      );
+    // Connections, JIT and DynamoDB Local's own warm-up stay out of the samples.
+    await timeCalls(WARM_UP, 1, reserve);
+    await timeCalls(WARM_UP, 1, update);
+
+    const figures: Figure[] = [];
+    for (const inFlight of [1, IN_FLIGHT]) {
+      const suffix = inFlight === 1 ? '' : `_c${inFlight}`;
+      const note = inFlight === 1 ? `${CALLS} calls, one at a time` : `${CALLS} calls, ${inFlight} in flight`;
+      let failed = 0;
+      const reserved = await timeCalls(CALLS, inFlight, () => reserve().catch(() => (failed += 1)));
+      const bare: Figure = { scenario: 'quota', name: `bare_update_p50${suffix}`, value: p50(await timeCalls(CALLS, inFlight, update)), unit: 'ms', note };
+      const reserveP50 = p50(reserved);
+      figures.push(
+        {
+          scenario: 'quota',
+          name: `reserve_p50${suffix}`,
+          value: reserveP50,
+          unit: 'ms',
+          ratio: ratio(reserveP50, bare.name, bare),
+          note: failed > 0 ? `${note}; ${failed} failed` : note,
+        },
+        bare,
+      );
+    }
+    return figures;
+  } finally {
+    dynamo.destroy();
+    await app.close();
+  }
+}
+
+async function overheadFigures(context: BenchContext): Promise<Figure[]> {
+  const { local } = context;
+  const [on, off] = await Promise.all([startHttpApp(appEnv(context)), startHttpApp(appEnv(context), { withoutQuota: true })]);
+  try {
+    const token = await signDevToken({
+      secret: local.env.AUTH_JWT_SECRET,
+      issuer: local.env.AUTH_ISSUER,
+      audience: local.env.AUTH_AUDIENCE,
+      sub: 'bench-quota',
+      roles: [],
+    });
+    // Every request is cold for both apps and for the shared DynamoDB table: its own ticker and
+    // month, in years no other scenario touches (2020 for the warm-up, 2021 and 2019 for the samples).
+    const tickers = activeTickers();
+    const coldSpan = (i: number, year: number): { ticker: string; span: Span } => {
+      const month = (i % 12) + 1;
+      const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+      const mm = String(month).padStart(2, '0');
+      return { ticker: tickers[i % tickers.length], span: { start: `${year}-${mm}-01`, end: `${year}-${mm}-${last}` } };
+    };
+    const apps = [on, off];
+    const warmUp = (i: number): Promise<OhlcAnswer> => getOhlc(apps[i % 2].url, token, coldSpan(i, 2020).ticker, coldSpan(i, 2020).span);
+    await timeCalls(WARM_UP, 1, warmUp);
+
+    const instant = await measureCold(apps, token, (i) => coldSpan(i, 2021), COLD_PER_APP);
+    local.simulator.setLatency('tiingo', REAL_PROVIDER_MS);
+    const slow = await measureCold(apps, token, (i) => coldSpan(i, 2019), COLD_PER_APP_WITH_LATENCY).finally(() =>
+      local.simulator.setLatency('tiingo', 0),
+    );
+    return [...overhead(instant, '', 'simulator answers at once'), ...overhead(slow, `_provider_${REAL_PROVIDER_MS}ms`, `simulator answers after ${REAL_PROVIDER_MS} ms, the fastest real provider answer`)];
+  } finally {
+    await Promise.all([on.close(), off.close()]);
+  }
+}
+
+interface ColdSamples {
+  readonly on: number[];
+  readonly off: number[];
+  readonly answers: OhlcAnswer[];
+}
+
+/** Cold requests alternated between the app with quota and the one without, one at a time. */
+async function measureCold(
+  apps: ReadonlyArray<{ url: string }>,
+  token: string,
+  coldSpan: (i: number) => { ticker: string; span: Span },
+  perApp: number,
+): Promise<ColdSamples> {
+  const samples: ColdSamples = { on: [], off: [], answers: [] };
+  for (let i = 0; i < 2 * perApp; i++) {
+    const { ticker, span } = coldSpan(i);
+    const started = performance.now();
+    samples.answers.push(await getOhlc(apps[i % 2].url, token, ticker, span));
+    (i % 2 === 0 ? samples.on : samples.off).push(performance.now() - started);
+  }
+  return samples;
+}
+
+function overhead(samples: ColdSamples, suffix: string, condition: string): Figure[] {
+  const counts = tally(samples.answers);
+  const cold = counts['200/tiingo'] ?? 0;
+  const onP50 = p50(samples.on);
+  const offFigure: Figure = { scenario: 'quota', name: `cold_ohlc_p50_quota_off${suffix}`, value: p50(samples.off), unit: 'ms', note: 'no-op QuotaService' };
+  const percent = (onP50 / offFigure.value - 1) * 100;
+  const verdict = percent <= OVERHEAD_TARGET * 100 ? 'met' : 'NOT met';
+  return [
+    {
+      scenario: 'quota',
+      name: `cold_ohlc_p50_quota_on${suffix}`,
+      value: onP50,
+      unit: 'ms',
+      ratio: ratio(onP50, offFigure.name, offFigure),
+      note: `${samples.on.length} per app, alternated; ${describeTally(counts)}`,
+    },
+    offFigure,
+    {
+      scenario: 'quota',
+      name: `cold_ohlc_quota_overhead${suffix}`,
+      value: percent,
+      unit: '%',
+      note: `p50 on / p50 off − 1 (+${(onP50 - offFigure.value).toFixed(1)} ms); target ≤ ${OVERHEAD_TARGET * 100} %: ${verdict}; ${condition}${cold === samples.answers.length ? '' : `; only ${cold} of ${samples.answers.length} were provider fetches`}`,
+    },
+  ];
+}
