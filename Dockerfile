@@ -5,11 +5,9 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
-COPY src ./src
-COPY scripts ./scripts
-COPY bench ./bench
-COPY fixtures ./fixtures
+# Everything .dockerignore lets through: the build also compiles scripts/ (db-init) and the
+# simulator they share with the tests.
+COPY . .
 RUN npm run build
 
 # --- deps: production dependencies only ---
