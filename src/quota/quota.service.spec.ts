@@ -1,6 +1,6 @@
 import type { PinoLogger } from 'nestjs-pino';
+import { testSettings } from '../../test/support/test-settings';
 import { DependencyThrottledError, DependencyUnavailableError } from '../common/errors/dependency.errors';
-import { loadSettings } from '../config/settings';
 import { MetricsRegistry } from '../observability/metrics.registry';
 import { QuotaClock } from './quota-clock';
 import { QuotaExhaustedError, UnknownQuotaServiceError } from './quota.errors';
@@ -40,11 +40,7 @@ describe(QuotaService.name, () => {
     repository = new FakeRepository();
     metrics = new MetricsRegistry();
     logger = { warn: jest.fn(), info: jest.fn() };
-    const settings = loadSettings({
-      AWS_REGION: 'us-east-1', USERS_TABLE: 'users', OHLC_CACHE_TABLE: 'ohlc', QUOTA_TABLE: 'quota', TICKER_LIST_BUCKET: 'bucket',
-      AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_ISSUER: 'iss', AUTH_AUDIENCE: 'aud',
-      QUOTA_TIINGO_HOUR_LIMIT: '10', QUOTA_TIINGO_DAY_LIMIT: '12', QUOTA_FALLBACK_FRACTION: '0.25',
-    });
+    const settings = testSettings({ QUOTA_TIINGO_HOUR_LIMIT: '10', QUOTA_TIINGO_DAY_LIMIT: '12', QUOTA_FALLBACK_FRACTION: '0.25' });
     const clock: QuotaClock = { now: () => new Date(now) };
     const observer = new QuotaObserver(metrics, logger as unknown as PinoLogger);
     service = new QuotaService(settings, repository as unknown as QuotaRepository, clock, observer);

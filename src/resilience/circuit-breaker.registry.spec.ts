@@ -1,20 +1,10 @@
 import type { PinoLogger } from 'nestjs-pino';
 import { BrokenCircuitError } from 'cockatiel';
-import { loadSettings } from '../config/settings';
+import { testSettings } from '../../test/support/test-settings';
 import { MetricsRegistry } from '../observability/metrics.registry';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 
-const ENV = {
-  AWS_REGION: 'us-east-1',
-  USERS_TABLE: 'users',
-  OHLC_CACHE_TABLE: 'ohlc',
-  QUOTA_TABLE: 'quota',
-  TICKER_LIST_BUCKET: 'bucket',
-  AUTH_JWT_SECRET: 'a-unit-test-secret-of-at-least-32-chars',
-  AUTH_ISSUER: 'issuer',
-  AUTH_AUDIENCE: 'audience',
-};
-const settings = loadSettings(ENV);
+const settings = testSettings();
 
 const outage = (): Error => Object.assign(new Error('down'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
 const throttling = (): Error => Object.assign(new Error('slow'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
@@ -120,7 +110,7 @@ describe(CircuitBreakerRegistry.name, () => {
 
   it('uses the configured threshold and cool-down of each breaker', async () => {
     const custom = new CircuitBreakerRegistry(
-      loadSettings({ ...ENV, CIRCUIT_TIINGO_FAILURE_THRESHOLD: '1', CIRCUIT_TIINGO_HALF_OPEN_AFTER_MS: '1000' }),
+      testSettings({ CIRCUIT_TIINGO_FAILURE_THRESHOLD: '1', CIRCUIT_TIINGO_HALF_OPEN_AFTER_MS: '1000' }),
       new MetricsRegistry(),
       fakeLogger(),
     );

@@ -1,21 +1,12 @@
 import type { PinoLogger } from 'nestjs-pino';
+import { testSettings } from '../../test/support/test-settings';
 import { DependencyThrottledError, DependencyTimeoutError, DependencyUnavailableError } from '../common/errors/dependency.errors';
 import { RequestContexts } from '../common/http/request-context';
-import { loadSettings } from '../config/settings';
 import { MetricsRegistry } from '../observability/metrics.registry';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { ResilienceService } from './resilience.service';
 
-const settings = loadSettings({
-  AWS_REGION: 'us-east-1',
-  USERS_TABLE: 'users',
-  OHLC_CACHE_TABLE: 'ohlc',
-  QUOTA_TABLE: 'quota',
-  TICKER_LIST_BUCKET: 'bucket',
-  AUTH_JWT_SECRET: 'a-unit-test-secret-of-at-least-32-chars',
-  AUTH_ISSUER: 'issuer',
-  AUTH_AUDIENCE: 'audience',
-});
+const settings = testSettings();
 
 const awsError = (name: string, httpStatusCode: number): Error =>
   Object.assign(new Error(`${name} (SDK text)`), { name, $metadata: { httpStatusCode } });

@@ -1,37 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { createAwsClients, type AwsClients } from '../../scripts/local-stack/aws-clients';
+import { useAppWithAws } from '../support/app-with-aws';
 import { createConfiguration, storedState, validBody } from '../support/configurations';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 
 const countBy = (statuses: number[]): Record<number, number> =>
   statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
 
 describe('configurations under concurrency (e2e)', () => {
-  let resources: TestAwsResources;
-  let clients: AwsClients;
-  let testApp: TestApp;
+  // A deadline that leaves room for the retries transaction conflicts cause on this 2-core box.
+  const ctx = useAppWithAws(() => ({ REQUEST_DEADLINE_MS: '20000' }));
 
-  beforeAll(async () => {
-    resources = await createTestAwsResources();
-    clients = createAwsClients({ ...resources });
-    // A deadline that leaves room for the retries transaction conflicts cause on this 2-core box.
-    testApp = await startTestApp({ ...resources.env, REQUEST_DEADLINE_MS: '20000' });
-  });
-  afterAll(async () => {
-    await testApp?.close();
-    clients?.destroy();
-    await resources?.destroy();
-  });
-
-  const state = (sub: string) => storedState(clients, resources.tables.users, sub);
+  const state = (sub: string) => storedState(ctx.clients, ctx.resources.tables.users, sub);
 
   it('lets exactly four of five concurrent creates through for a user who has one of five', async () => {
     const sub = `user-${randomUUID()}`;
-    expect((await createConfiguration(testApp, sub)).status).toBe(201);
+    expect((await createConfiguration(ctx.testApp, sub)).status).toBe(201);
 
-    const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => createConfiguration(testApp, sub, validBody({ name: `C${i}` }))));
+    const responses = await Promise.all(Array.from({ length: 5 }, (_, i) => createConfiguration(ctx.testApp, sub, validBody({ name: `C${i}` }))));
 
     expect(countBy(responses.map((r) => r.status))).toEqual({ 201: 4, 409: 1 });
     const refused = responses.find((r) => r.status === 409)!;
@@ -43,14 +28,14 @@ describe('configurations under concurrency (e2e)', () => {
 
   it('keeps the counter equal to the stored count after interleaved concurrent creates and deletes', async () => {
     const sub = `user-${randomUUID()}`;
-    const auth = { Authorization: await testApp.bearer(sub) };
+    const auth = { Authorization: await ctx.testApp.bearer(sub) };
     const statuses: number[] = [];
     // 25 clients, each create → delete what it created → create again: >= 50 racing writes on one counter.
     const client = async (i: number): Promise<void> => {
-      const first = await createConfiguration(testApp, sub, validBody({ name: `A${i}` }));
+      const first = await createConfiguration(ctx.testApp, sub, validBody({ name: `A${i}` }));
       statuses.push(first.status);
-      if (first.status === 201) statuses.push((await request(testApp.server).delete(first.headers.location).set(auth)).status);
-      statuses.push((await createConfiguration(testApp, sub, validBody({ name: `B${i}` }))).status);
+      if (first.status === 201) statuses.push((await request(ctx.testApp.server).delete(first.headers.location).set(auth)).status);
+      statuses.push((await createConfiguration(ctx.testApp, sub, validBody({ name: `B${i}` }))).status);
     };
 
     await Promise.all(Array.from({ length: 25 }, (_, i) => client(i)));
@@ -67,9 +52,9 @@ describe('configurations under concurrency (e2e)', () => {
     it('replays a repeated request with 201 and the original configuration, using no slot', async () => {
       const sub = `user-${randomUUID()}`;
       const key = randomUUID();
-      const first = await createConfiguration(testApp, sub, validBody(), { 'Idempotency-Key': key });
+      const first = await createConfiguration(ctx.testApp, sub, validBody(), { 'Idempotency-Key': key });
       // Cosmetic differences in the body (case, spaces, explicit defaults) are the same request.
-      const again = await createConfiguration(testApp, sub, { name: ' Tech', tickers: ['aapl', 'MSFT'], timeframe_days: 7 }, {
+      const again = await createConfiguration(ctx.testApp, sub, { name: ' Tech', tickers: ['aapl', 'MSFT'], timeframe_days: 7 }, {
         'Idempotency-Key': key,
       });
 
@@ -83,7 +68,7 @@ describe('configurations under concurrency (e2e)', () => {
       const sub = `user-${randomUUID()}`;
       const key = randomUUID();
 
-      const responses = await Promise.all([1, 2, 3].map(() => createConfiguration(testApp, sub, validBody(), { 'Idempotency-Key': key })));
+      const responses = await Promise.all([1, 2, 3].map(() => createConfiguration(ctx.testApp, sub, validBody(), { 'Idempotency-Key': key })));
 
       expect(responses.map((r) => r.status)).toEqual([201, 201, 201]);
       expect(new Set(responses.map((r) => r.body.config_id)).size).toBe(1);
@@ -93,9 +78,9 @@ describe('configurations under concurrency (e2e)', () => {
     it('refuses the same key with a different body with 409 IDEMPOTENCY_KEY_REUSED', async () => {
       const sub = `user-${randomUUID()}`;
       const key = randomUUID();
-      await createConfiguration(testApp, sub, validBody(), { 'Idempotency-Key': key });
+      await createConfiguration(ctx.testApp, sub, validBody(), { 'Idempotency-Key': key });
 
-      const reused = await createConfiguration(testApp, sub, validBody({ name: 'Other' }), { 'Idempotency-Key': key });
+      const reused = await createConfiguration(ctx.testApp, sub, validBody({ name: 'Other' }), { 'Idempotency-Key': key });
 
       expect(reused.status).toBe(409);
       expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
@@ -105,17 +90,17 @@ describe('configurations under concurrency (e2e)', () => {
     it('replays even when the user has since reached the maximum', async () => {
       const sub = `user-${randomUUID()}`;
       const key = randomUUID();
-      const first = await createConfiguration(testApp, sub, validBody(), { 'Idempotency-Key': key });
-      for (let i = 0; i < 4; i++) await createConfiguration(testApp, sub, validBody({ name: `F${i}` }));
+      const first = await createConfiguration(ctx.testApp, sub, validBody(), { 'Idempotency-Key': key });
+      for (let i = 0; i < 4; i++) await createConfiguration(ctx.testApp, sub, validBody({ name: `F${i}` }));
 
-      const again = await createConfiguration(testApp, sub, validBody(), { 'Idempotency-Key': key });
+      const again = await createConfiguration(ctx.testApp, sub, validBody(), { 'Idempotency-Key': key });
 
       expect(again.status).toBe(201);
       expect(again.body.config_id).toBe(first.body.config_id);
     });
 
     it.each(['', 'k'.repeat(65)])('rejects the key %p with 400', async (key) => {
-      const res = await createConfiguration(testApp, `user-${randomUUID()}`, validBody(), { 'Idempotency-Key': key });
+      const res = await createConfiguration(ctx.testApp, `user-${randomUUID()}`, validBody(), { 'Idempotency-Key': key });
 
       expect(res.status).toBe(400);
       expect(res.body.details.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
@@ -123,7 +108,7 @@ describe('configurations under concurrency (e2e)', () => {
   });
 
   it('counts each create attempt by outcome in configurations_created_total', async () => {
-    const metrics = await request(testApp.server).get('/metrics');
+    const metrics = await request(ctx.testApp.server).get('/metrics');
 
     expect(metrics.text).toMatch(/configurations_created_total\{outcome="created"\} \d+/);
     expect(metrics.text).toMatch(/configurations_created_total\{outcome="limit"\} [1-9]/);

@@ -2,40 +2,26 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createAwsClients, type AwsClients } from '../../scripts/local-stack/aws-clients';
 import { findFreePort } from '../../scripts/local-stack/free-port';
 import { TickerCacheService } from '../../src/tickers/ticker-cache.service';
+import { useAppWithAws } from '../support/app-with-aws';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 
 const FIXTURE = JSON.parse(readFileSync(join(__dirname, '../../fixtures/us-symbols.json'), 'utf8')) as {
   symbols: Record<string, unknown>;
 };
 
 describe('tickers (e2e)', () => {
-  let resources: TestAwsResources;
-  let clients: AwsClients;
-  let testApp: TestApp;
-
-  beforeAll(async () => {
-    resources = await createTestAwsResources();
-    clients = createAwsClients({ ...resources });
-    testApp = await startTestApp(resources.env);
-  });
-  afterAll(async () => {
-    await testApp?.close();
-    clients?.destroy();
-    await resources?.destroy();
-  });
+  const ctx = useAppWithAws();
 
   const uploadList = (body: string) =>
-    clients.s3.send(new PutObjectCommand({ Bucket: resources.bucket, Key: resources.tickerListKey, Body: body }));
-  const validate = (symbol: string) => request(testApp.server).get('/api/v2/tickers/validate').query({ symbol });
-  const cache = () => testApp.app.get(TickerCacheService);
+    ctx.clients.s3.send(new PutObjectCommand({ Bucket: ctx.resources.bucket, Key: ctx.resources.tickerListKey, Body: body }));
+  const validate = (symbol: string) => request(ctx.testApp.server).get('/api/v2/tickers/validate').query({ symbol });
+  const cache = () => ctx.testApp.app.get(TickerCacheService);
 
   describe('GET /api/v2/tickers/search', () => {
     it('puts the exact symbol first, then symbol prefixes, then name matches, without a token', async () => {
-      const res = await request(testApp.server).get('/api/v2/tickers/search').query({ q: 'am', limit: 20 });
+      const res = await request(ctx.testApp.server).get('/api/v2/tickers/search').query({ q: 'am', limit: 20 });
 
       expect(res.status).toBe(200);
       const symbols = (res.body as { results: { symbol: string }[] }).results.map((r) => r.symbol);
@@ -46,15 +32,15 @@ describe('tickers (e2e)', () => {
     });
 
     it('finds a company by part of its name, case-insensitively, and honours limit', async () => {
-      const res = await request(testApp.server).get('/api/v2/tickers/search').query({ q: 'APPLE', limit: 1 });
+      const res = await request(ctx.testApp.server).get('/api/v2/tickers/search').query({ q: 'APPLE', limit: 1 });
 
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ results: [{ symbol: 'AAPL', name: 'Apple Inc.', exchange: 'NASDAQ' }] });
     });
 
     it('returns the exact symbol first and never a delisted one', async () => {
-      const exact = await request(testApp.server).get('/api/v2/tickers/search').query({ q: 'aapl' });
-      const delisted = await request(testApp.server).get('/api/v2/tickers/search').query({ q: 'FB' });
+      const exact = await request(ctx.testApp.server).get('/api/v2/tickers/search').query({ q: 'aapl' });
+      const delisted = await request(ctx.testApp.server).get('/api/v2/tickers/search').query({ q: 'FB' });
 
       expect(exact.body.results[0].symbol).toBe('AAPL');
       expect((delisted.body.results as { symbol: string }[]).map((r) => r.symbol)).not.toContain('FB');
@@ -68,7 +54,7 @@ describe('tickers (e2e)', () => {
       [{ q: 'a', limit: '2.5' }, 'limit'],
       [{ q: 'a', extra: '1' }, 'extra'],
     ])('rejects %j with 400 VALIDATION_FAILED naming the field', async (query, field) => {
-      const res = await request(testApp.server).get('/api/v2/tickers/search').query(query);
+      const res = await request(ctx.testApp.server).get('/api/v2/tickers/search').query(query);
 
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -86,7 +72,7 @@ describe('tickers (e2e)', () => {
     });
 
     it('rejects a missing symbol with 400', async () => {
-      const res = await request(testApp.server).get('/api/v2/tickers/validate');
+      const res = await request(ctx.testApp.server).get('/api/v2/tickers/validate');
 
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
@@ -95,7 +81,7 @@ describe('tickers (e2e)', () => {
 
   describe('ticker list refresh from S3', () => {
     it('serves the S3 list and reports it in ticker_list_source', async () => {
-      const metrics = await request(testApp.server).get('/metrics');
+      const metrics = await request(ctx.testApp.server).get('/metrics');
 
       expect(cache().source).toBe('s3');
       expect(metrics.text).toMatch(/ticker_list_source\{source="s3"\} 1/);
@@ -133,7 +119,7 @@ describe('tickers (e2e)', () => {
     let offline: TestApp;
     beforeAll(async () => {
       const closedPort = await findFreePort();
-      offline = await startTestApp({ ...resources.env, AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${closedPort}` });
+      offline = await startTestApp({ ...ctx.resources.env, AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${closedPort}` });
     });
     afterAll(async () => {
       await offline?.close();

@@ -2,13 +2,13 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { LoggerModule } from 'nestjs-pino';
 import { CommonModule } from '../../src/common/common.module';
 import { ConfigModule } from '../../src/config/config.module';
-import { loadSettings, Settings } from '../../src/config/settings';
+import { Settings } from '../../src/config/settings';
 import { InfrastructureModule } from '../../src/infrastructure/infrastructure.module';
 import { lockPk, toCandleItem, toCoverageItem } from '../../src/ohlc/cache/ohlc-cache.items';
 import { OhlcCacheRepository } from '../../src/ohlc/cache/ohlc-cache.repository';
 import { ResilienceModule } from '../../src/resilience/resilience.module';
-import { baseTestEnv } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
+import { testSettings } from '../support/test-settings';
 
 const NOW_SEC = Math.floor(Date.parse('2026-11-30T22:00:00Z') / 1000);
 const candle = (time: string, close: number) => ({ time, open: 1, high: 2, low: 0.5, close, volume: 100 });
@@ -25,7 +25,7 @@ describe(OhlcCacheRepository.name, () => {
       providers: [OhlcCacheRepository],
     })
       .overrideProvider(Settings)
-      .useValue(loadSettings({ ...baseTestEnv(), ...resources.env }))
+      .useValue(testSettings(resources.env))
       .compile();
     await moduleRef.init();
     repository = moduleRef.get(OhlcCacheRepository);

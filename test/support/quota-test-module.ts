@@ -2,14 +2,14 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { LoggerModule } from 'nestjs-pino';
 import { CommonModule } from '../../src/common/common.module';
 import { ConfigModule } from '../../src/config/config.module';
-import { loadSettings, Settings } from '../../src/config/settings';
+import { Settings } from '../../src/config/settings';
 import { InfrastructureModule } from '../../src/infrastructure/infrastructure.module';
 import { MetricsRegistry } from '../../src/observability/metrics.registry';
 import { QuotaClock } from '../../src/quota/quota-clock';
 import { QuotaModule } from '../../src/quota/quota.module';
 import { QuotaService } from '../../src/quota/quota.service';
 import { ResilienceModule } from '../../src/resilience/resilience.module';
-import { baseTestEnv } from './test-app';
+import { testSettings } from './test-settings';
 
 /** A clock the test moves by hand, to cross window boundaries without waiting. */
 export class FakeQuotaClock extends QuotaClock {
@@ -39,7 +39,7 @@ export interface QuotaTestContext {
 
 /** The real quota module and its real dependencies (DynamoDB through AwsClients), without HTTP. */
 export async function startQuotaModule(env: Record<string, string>, clock: QuotaClock): Promise<QuotaTestContext> {
-  const settings = loadSettings({ ...baseTestEnv(), ...env });
+  const settings = testSettings(env);
   const moduleRef = await Test.createTestingModule({
     imports: [
       ConfigModule,

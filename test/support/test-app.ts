@@ -3,28 +3,11 @@ import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { SignJWT } from 'jose';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp } from '../../src/app.setup';
-import { loadSettings, Settings } from '../../src/config/settings';
+import { Settings } from '../../src/config/settings';
+import { TEST_AUTH, testSettings } from './test-settings';
 
-export const TEST_AUTH = {
-  secret: 'test-secret-that-is-at-least-32-characters-long',
-  issuer: 'market-dashboard-test',
-  audience: 'market-dashboard-api',
-} as const;
-
-/** Environment every test app starts from; suites add their AWS resources and overrides. */
-export function baseTestEnv(): Record<string, string> {
-  return {
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    USERS_TABLE: 'unused-users',
-    OHLC_CACHE_TABLE: 'unused-ohlc',
-    QUOTA_TABLE: 'unused-quota',
-    TICKER_LIST_BUCKET: 'unused-bucket',
-    AUTH_JWT_SECRET: TEST_AUTH.secret,
-    AUTH_ISSUER: TEST_AUTH.issuer,
-    AUTH_AUDIENCE: TEST_AUTH.audience,
-    LOG_LEVEL: 'silent',
-  };
-}
+// Re-exported so suites can keep importing the basics from here.
+export { baseTestEnv, TEST_AUTH, testSettings } from './test-settings';
 
 export interface TestTokenOptions {
   readonly roles?: readonly string[];
@@ -64,7 +47,7 @@ export async function startTestApp(
   env: Record<string, string | undefined> = {},
   extra: { controllers?: Type[]; overrides?: (builder: TestingModuleBuilder) => TestingModuleBuilder } = {},
 ): Promise<TestApp> {
-  const settings = loadSettings({ ...baseTestEnv(), ...env });
+  const settings = testSettings(env);
   const builder = Test.createTestingModule({ imports: [AppModule], controllers: extra.controllers ?? [] })
     .overrideProvider(Settings)
     .useValue(settings);

@@ -1,17 +1,7 @@
-import { loadSettings } from '../../config/settings';
+import { testSettings } from '../../../test/support/test-settings';
 import { MemoryCandleCache, MemoryEntry, memoryKey } from './memory-candle.cache';
 
-const settings = loadSettings({
-  AWS_REGION: 'us-east-1',
-  USERS_TABLE: 'users',
-  OHLC_CACHE_TABLE: 'ohlc',
-  QUOTA_TABLE: 'quota',
-  TICKER_LIST_BUCKET: 'bucket',
-  AUTH_JWT_SECRET: 'a-unit-test-secret-of-at-least-32-chars',
-  AUTH_ISSUER: 'issuer',
-  AUTH_AUDIENCE: 'audience',
-  OHLC_MEMORY_CACHE_MB: '1',
-});
+const settings = testSettings({ OHLC_MEMORY_CACHE_MB: '1' });
 
 function entry(ticker: string, candles = 1): MemoryEntry {
   const bars = Array.from({ length: candles }, (_, i) => ({ time: `t${i}`, open: 1, high: 1, low: 1, close: 1, volume: i }));

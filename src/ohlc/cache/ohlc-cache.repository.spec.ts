@@ -1,19 +1,11 @@
+import { testSettings } from '../../../test/support/test-settings';
 import { DependencyThrottledError } from '../../common/errors';
-import { loadSettings } from '../../config/settings';
 import type { AwsClients } from '../../infrastructure/aws-clients';
 import type { ResilienceService } from '../../resilience/resilience.service';
 import { OhlcCacheRepository, UNPROCESSED_RETRIES } from './ohlc-cache.repository';
 
-const settings = loadSettings({
-  AWS_REGION: 'us-east-1',
-  USERS_TABLE: 'users',
-  OHLC_CACHE_TABLE: 'ohlc',
-  QUOTA_TABLE: 'quota',
-  TICKER_LIST_BUCKET: 'bucket',
-  AUTH_JWT_SECRET: 'a-unit-test-secret-of-at-least-32-chars',
-  AUTH_ISSUER: 'issuer',
-  AUTH_AUDIENCE: 'audience',
-});
+// The fake below answers for the table named here.
+const settings = testSettings({ OHLC_CACHE_TABLE: 'ohlc' });
 
 type Request = { PutRequest: { Item: Record<string, unknown> } };
 
