@@ -10,7 +10,7 @@ import { signTestToken, startTestApp, TEST_AUTH, type TestApp } from '../support
 describe('bearer tokens verified through AUTH_JWKS_URL', () => {
   let jwksServer: Server;
   let testApp: TestApp;
-  let privateKey: CryptoKey;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
