@@ -2,6 +2,7 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { assignRequestId } from './common/http/request-id';
 
 /** Options shared by production and tests: the JSON parser is ours (see JsonBodyMiddleware). */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
@@ -12,6 +13,7 @@ export function configureApp(app: INestApplication): void {
   express.disable('x-powered-by');
   express.set('etag', false);
   express.set('trust proxy', true);
+  express.use(assignRequestId);
 
   const config = new DocumentBuilder()
     .setTitle('market-dashboard-api')

@@ -1,9 +1,9 @@
 import { Global, Module } from '@nestjs/common';
-import { loadSettings, Settings } from './settings';
+import { loadSettingsFromEnvironment, Settings } from './settings';
 
 @Global()
 @Module({
-  providers: [{ provide: Settings, useFactory: (): Settings => loadSettings(process.env) }],
+  providers: [{ provide: Settings, useFactory: loadSettingsFromEnvironment }],
   exports: [Settings],
 })
 export class ConfigModule {}

@@ -50,6 +50,15 @@ export class Settings {
     },
     readonly ohlcMemoryCacheBytes: number,
   ) {}
+
+  /** Of SHUTDOWN_GRACE_MS, what in-flight requests may use; the rest is for shutdown hooks. */
+  get shutdownDrainMs(): number {
+    return Math.round(this.shutdownGraceMs * 0.7);
+  }
+
+  get shutdownHooksMs(): number {
+    return this.shutdownGraceMs - this.shutdownDrainMs;
+  }
 }
 
 export class InvalidEnvironmentError extends Error {
@@ -114,6 +123,11 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   );
   if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
   return settings;
+}
+
+/** The process's settings: the one place that reads `process.env`. */
+export function loadSettingsFromEnvironment(): Settings {
+  return loadSettings(process.env);
 }
 
 function readAuth(read: EnvReader): AuthSettings {

@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand, paginateQuery, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { Settings } from '../config/settings';
 import { AppError, DependencyUnavailableError, NotFoundError, PreconditionFailedError } from '../common/errors';
 import { AwsClients } from '../infrastructure/aws-clients';
@@ -37,8 +38,11 @@ export class ConfigurationsRepository {
 
   async create(sub: string, config: Configuration, maxAllowed: number, idempotency?: { key: string; record: IdempotencyRecord }): Promise<CreateResult> {
     const transactItems = createTransactItems(this.table, sub, config, maxAllowed, idempotency);
+    // The token makes a retry after a lost response a no-op instead of a failed condition on our
+    // own new item (which would answer 409/503 for a configuration that was in fact created).
+    const command = new TransactWriteCommand({ TransactItems: transactItems, ClientRequestToken: config.configId });
     try {
-      await this.call((signal) => this.clients.documents.send(new TransactWriteCommand({ TransactItems: transactItems }), { abortSignal: signal }));
+      await this.call((signal) => this.clients.documents.send(command, { abortSignal: signal }));
       return 'created';
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw this.translate(error);
@@ -61,7 +65,7 @@ export class ConfigurationsRepository {
   }
 
   async list(sub: string): Promise<Configuration[]> {
-    return this.call(async (signal) => {
+    const items = await this.call(async (signal) => {
       const items: Item[] = [];
       const pages = paginateQuery(
         { client: this.clients.documents },
@@ -74,8 +78,11 @@ export class ConfigurationsRepository {
         { abortSignal: signal },
       );
       for await (const page of pages) items.push(...(page.Items ?? []));
-      return items.map(fromConfigItem);
+      return items;
+    }).catch((error: unknown) => {
+      throw this.translate(error);
     });
+    return items.map(fromConfigItem);
   }
 
   /** One conditional UpdateItem returning the new item: no read after write. */
@@ -110,8 +117,9 @@ export class ConfigurationsRepository {
   /** Deletes the configuration and frees its slot in one transaction. */
   async delete(sub: string, configId: string, precondition: VersionPrecondition): Promise<void> {
     const transactItems = deleteTransactItems(this.table, sub, configId, precondition);
+    const command = new TransactWriteCommand({ TransactItems: transactItems, ClientRequestToken: randomUUID() });
     try {
-      await this.call((signal) => this.clients.documents.send(new TransactWriteCommand({ TransactItems: transactItems }), { abortSignal: signal }));
+      await this.call((signal) => this.clients.documents.send(command, { abortSignal: signal }));
     } catch (error) {
       if (error instanceof TransactionCanceledException && reasonCodes(error)[0] === 'ConditionalCheckFailed') {
         throw await this.conditionFailure(sub, configId, precondition);

@@ -12,7 +12,10 @@ export function loggerParams(settings: Settings): Params {
   return {
     pinoHttp: {
       level: settings.logLevel,
-      genReqId: (req) => requestIdFor(req),
+      genReqId: (req) => {
+        const assigned = (req as { id?: unknown }).id;
+        return typeof assigned === 'string' ? assigned : requestIdFor(req);
+      },
       customAttributeKeys: { reqId: 'request_id', responseTime: 'latency_ms' },
       redact: {
         paths: [

@@ -1,4 +1,5 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/auth.decorators';
 import { MetricsRegistry } from './metrics.registry';
@@ -14,7 +15,9 @@ export class MetricsController {
   @ApiOperation({ summary: 'Prometheus metrics' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
-  async scrape(): Promise<string> {
+  async scrape(@Res({ passthrough: true }) res: Response): Promise<string> {
+    // Prometheus rejects scrapes whose content type it does not know (Nest would send text/html).
+    res.type(this.metrics.registry.contentType);
     return this.metrics.registry.metrics();
   }
 }

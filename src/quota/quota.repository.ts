@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException, TransactionInProgressException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBServiceException, TransactionCanceledException, TransactionInProgressException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchGetCommandOutput, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
+import { AppError } from '../common/errors/app-error';
 import { DependencyThrottledError, DependencyUnavailableError } from '../common/errors/dependency.errors';
 import { Settings } from '../config/settings';
 import { AwsClients } from '../infrastructure/aws-clients';
@@ -70,7 +71,7 @@ export class QuotaRepository {
       if (lostRace instanceof TransactionCanceledException || lostRace instanceof TransactionInProgressException) {
         throw new DependencyThrottledError('dynamodb', 1, lostRace);
       }
-      throw error;
+      throw toDomainError(error);
     }
   }
 
@@ -78,7 +79,7 @@ export class QuotaRepository {
   async read(service: string, slots: readonly QuotaWindowSlot[], options?: ExecuteOptions): Promise<number[]> {
     const pk = partitionKey(service);
     const counts = new Map<string, number>();
-    await this.resilience.execute('dynamodb', async (signal) => {
+    const readAll = this.resilience.execute('dynamodb', async (signal) => {
       let keys: Record<string, unknown>[] | undefined = slots.map((slot) => ({ pk, sk: slot.sk }));
       // BatchGet may hand back unprocessed keys under load; ask again for exactly those.
       while (keys !== undefined && keys.length > 0) {
@@ -99,6 +100,18 @@ export class QuotaRepository {
         keys = result.UnprocessedKeys?.[this.table]?.Keys;
       }
     }, options);
+    await readAll.catch((error: unknown) => {
+      throw toDomainError(error);
+    });
     return slots.map((slot) => counts.get(slot.sk) ?? 0);
   }
+}
+
+/**
+ * What the resilience layer passes through unchanged is permanent (a missing table, missing
+ * permissions): still DynamoDB's fault, so 503 for the client, never a 500 with SDK text behind it.
+ */
+function toDomainError(error: unknown): unknown {
+  if (error instanceof AppError || !(error instanceof DynamoDBServiceException)) return error;
+  return new DependencyUnavailableError('dynamodb', 5, error);
 }

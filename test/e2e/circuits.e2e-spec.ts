@@ -10,6 +10,7 @@ import { Public } from '../../src/common/auth/auth.decorators';
 import { AwsClients } from '../../src/infrastructure/aws-clients';
 import { ResilienceService } from '../../src/resilience/resilience.service';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 
 /** Stands in for a feature route: one DynamoDB call through the resilience module. */
 @Public()
@@ -32,13 +33,17 @@ class DynamoDbProbeController {
 type CircuitsBody = { circuits: Record<string, string> };
 
 describe('GET /health/circuits', () => {
+  let aws: TestAwsResources;
   let testApp: TestApp;
 
   beforeAll(async () => {
-    testApp = await startTestApp();
+    // Real tables and bucket: the ticker list loads at start, and a failing S3 would trip its breaker.
+    aws = await createTestAwsResources();
+    testApp = await startTestApp(aws.env);
   });
   afterAll(async () => {
     await testApp?.close();
+    await aws?.destroy();
   });
 
   it('reports every breaker without a token, closed at start, and exports them in /metrics', async () => {
@@ -66,14 +71,16 @@ describe('dynamodb circuit breaker when DynamoDB Local stops and restarts', () =
   let dataDir: string;
   let dynamodbLocal: DynamoDbLocalHandle;
   let testApp: TestApp;
+  let aws: TestAwsResources;
   let attempts = 0;
 
   beforeAll(async () => {
     // A private instance: stopping the shared one would break the other suites.
     dataDir = await mkdtemp(join(tmpdir(), 'circuits-e2e-'));
     dynamodbLocal = await startDynamoDbLocal({ dbPath: dataDir });
+    aws = await createTestAwsResources();
     testApp = await startTestApp(
-      { AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint, CIRCUIT_DYNAMODB_HALF_OPEN_AFTER_MS: String(coolDownMs) },
+      { ...aws.env, AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint, CIRCUIT_DYNAMODB_HALF_OPEN_AFTER_MS: String(coolDownMs) },
       { controllers: [DynamoDbProbeController] },
     );
     const client: DynamoDBClient = testApp.app.get(AwsClients).dynamodb;
@@ -89,6 +96,7 @@ describe('dynamodb circuit breaker when DynamoDB Local stops and restarts', () =
     await testApp?.close();
     await dynamodbLocal?.stop();
     await rm(dataDir, { recursive: true, force: true });
+    await aws?.destroy();
   });
 
   const circuits = async (): Promise<CircuitsBody['circuits']> =>

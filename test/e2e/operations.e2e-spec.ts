@@ -36,12 +36,15 @@ describe('operations routes', () => {
     await request(testApp.server).get('/health/live');
     const res = await request(testApp.server).get('/metrics');
     expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.text).toContain('process_cpu_user_seconds_total');
     expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/health\/live",status="200"\} \d+/);
   });
 
   it('documents every route it serves in /docs-json, and serves Swagger UI at /docs', async () => {
-    const doc = (await request(testApp.server).get('/docs-json').expect(200)).body as {
+    const docResponse = await request(testApp.server).get('/docs-json').set('X-Request-ID', 'docs-1').expect(200);
+    expect(docResponse.headers['x-request-id']).toBe('docs-1');
+    const doc = docResponse.body as {
       openapi: string;
       paths: Record<string, Record<string, unknown>>;
     };

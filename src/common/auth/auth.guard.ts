@@ -4,7 +4,8 @@ import { ForbiddenError, UnauthenticatedError } from '../errors/common.errors';
 import { AuthenticatedRequest, IS_PUBLIC, REQUIRED_ROLE } from './auth.decorators';
 import { TokenVerifier } from './token-verifier';
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+// RFC 7235: the scheme name is case-insensitive.
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 
 /** Global guard: every route needs a bearer token unless marked `@Public()`. */
 @Injectable()
