@@ -90,9 +90,10 @@ export class ResilienceService {
     if (error instanceof BrokenCircuitError) {
       return new DependencyUnavailableError(dependency, this.coolDownSeconds(dependency), error);
     }
-    if (error instanceof DeadlineAbortedError || error instanceof RetryDeadlineReachedError) {
-      return new DependencyTimeoutError(dependency, 1, error);
-    }
+    if (error instanceof DeadlineAbortedError) return new DependencyTimeoutError(dependency, 1, error);
+    // The dependency did answer, with a transient failure, and waiting to retry would pass the
+    // deadline: the client hears about that failure (429/503), not about a timeout.
+    if (error instanceof RetryDeadlineReachedError) return this.translate(dependency, error.cause, signal);
     const failure = classifyFailure(error);
     if (failure.kind === 'permanent') return error;
     if (signal.aborted) return new DependencyTimeoutError(dependency, 1, error);
