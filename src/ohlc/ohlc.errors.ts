@@ -1,5 +1,5 @@
 import { AppError } from '../common/errors/app-error';
-import { DependencyThrottledError, DependencyUnavailableError } from '../common/errors/dependency.errors';
+import { DependencyThrottledError, DependencyTimeoutError, DependencyUnavailableError } from '../common/errors/dependency.errors';
 
 /** The primary market-data provider does not know the symbol (HTTP 404 `TICKER_NOT_FOUND`). */
 export class TickerNotFoundError extends AppError {
@@ -30,7 +30,19 @@ export class MarketDataThrottledError extends DependencyThrottledError {
   }
 }
 
-/** True for the two "no provider could answer" errors, i.e. when a stale cached copy may be served. */
-export function isMarketDataOutage(error: unknown): error is MarketDataUnavailableError | MarketDataThrottledError {
-  return error instanceof MarketDataUnavailableError || error instanceof MarketDataThrottledError;
+/**
+ * No provider answered before the request's deadline (every one timed out, or the deadline ran
+ * out while failing over): 504 `DEPENDENCY_TIMEOUT`, not an outage of the providers.
+ */
+export class MarketDataTimeoutError extends DependencyTimeoutError {
+  constructor(retryAfterSeconds: number, cause?: unknown) {
+    super('market-data', retryAfterSeconds, cause);
+  }
+}
+
+export type MarketDataOutageError = MarketDataUnavailableError | MarketDataThrottledError | MarketDataTimeoutError;
+
+/** True for the "no provider could answer" errors, i.e. when a stale cached copy may be served. */
+export function isMarketDataOutage(error: unknown): error is MarketDataOutageError {
+  return error instanceof MarketDataUnavailableError || error instanceof MarketDataThrottledError || error instanceof MarketDataTimeoutError;
 }

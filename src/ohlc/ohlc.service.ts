@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { InvalidationEpochs } from './cache/invalidation-epochs';
 import { memoryKey, MemoryCandleCache } from './cache/memory-candle.cache';
-import { OPEN_SESSION_VALIDITY_MS } from './cache/coverage-plan';
+import { isSessionComplete, OPEN_SESSION_VALIDITY_MS } from './cache/coverage-plan';
 import { OhlcCacheRepository } from './cache/ohlc-cache.repository';
 import { OhlcReadThroughCache } from './cache/ohlc-read-through.cache';
 import { MarketCalendar } from './market-calendar';
@@ -79,17 +79,24 @@ export class OhlcService {
       this.logger.warn({ ticker, resolution, fetched_at: new Date(stale.fetchedAt).toISOString() }, 'providers down; serving a stale copy');
       return { candles: stale.candles, source: stale.source, fetchedAt: stale.fetchedAt, layer: 'stale' };
     }
-    const ttlMs = this.memoryTtlMs(span, result);
+    const ttlMs = this.memoryTtlMs(span, resolution, result);
     const entry = { ticker, candles: result.candles, source: result.source, fetchedAt: result.fetchedAt, epoch };
     this.memory.set(key, { ...entry, staleAt: this.clock.now().getTime() + ttlMs }, ttlMs);
     this.metrics.memoryBytes.set(this.memory.sizeBytes);
     return result;
   }
 
-  /** A range with a session that can still change lives at most as long as its fetch stays valid. */
-  private memoryTtlMs(span: DateSpan, result: OhlcResult): number {
+  /**
+   * A range with a session that can still change (open, or closed without its end-of-day data yet)
+   * lives at most as long as its fetch stays valid.
+   */
+  private memoryTtlMs(span: DateSpan, resolution: Resolution, result: OhlcResult): number {
     const now = this.clock.now();
-    const open = this.calendar.tradingDays(span.start, span.end).some((day) => !this.calendar.isSessionClosed(day, now));
+    const newest = result.candles.at(-1);
+    const lastCandleDay = newest === undefined ? undefined : resolution === 'D' ? newest.time : this.calendar.marketDateOf(new Date(newest.time));
+    const open = this.calendar
+      .tradingDays(span.start, span.end)
+      .some((day) => !isSessionComplete(day, this.calendar.isSessionClosed(day, now), lastCandleDay));
     if (!open) return COMPLETE_RANGE_MEMORY_TTL_MS;
     return Math.max(MIN_MEMORY_TTL_MS, OPEN_SESSION_VALIDITY_MS - (now.getTime() - result.fetchedAt));
   }

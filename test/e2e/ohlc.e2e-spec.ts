@@ -18,6 +18,8 @@ describe('OHLC candles (e2e)', () => {
   let env: Record<string, string>;
   let testApp: TestApp;
   let auth: string;
+  /** How far the simulated providers' clock lags the service's: end-of-day bars published late. */
+  let publishLagMs = 0;
 
   const startApp = (): Promise<TestApp> =>
     startTestApp(env, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
@@ -28,7 +30,7 @@ describe('OHLC candles (e2e)', () => {
 
   beforeAll(async () => {
     resources = await createTestAwsResources();
-    simulator = await startMarketDataSimulator({ clock: clock.now });
+    simulator = await startMarketDataSimulator({ clock: () => new Date(clock.now().getTime() - publishLagMs) });
     env = { ...resources.env, ...simulatorEnv(simulator) };
     testApp = await startApp();
     auth = await testApp.bearer('user-1');
@@ -36,6 +38,7 @@ describe('OHLC candles (e2e)', () => {
   afterEach(() => {
     simulator.reset();
     clock.set(AFTER_CLOSE);
+    publishLagMs = 0;
   });
   afterAll(async () => {
     await testApp?.close();
@@ -126,6 +129,75 @@ describe('OHLC candles (e2e)', () => {
       expect(stale.headers['x-cache-source']).toBe('stale');
       expect(stale.headers['x-cache-age']).toBe('600');
       expect(stale.body).toEqual(fresh.body);
+    }
+  });
+
+  it('does not keep a just-closed session without its end-of-day bar, and shows the bar once published', async () => {
+    const query = { resolution: 'D', start_date: '2026-11-23', end_date: '2026-11-30' };
+    clock.set('2026-11-30T21:02:00.000Z'); // Monday 16:02 ET: the session has just closed
+    publishLagMs = 10 * 60_000; // the provider has not published Monday's bar yet
+    const early = await ohlc(testApp, 'ADBE', query).expect(200);
+    await flushWrites(testApp);
+    publishLagMs = 0;
+    clock.advance(5 * 60_000 + 1000);
+
+    const later = await ohlc(testApp, 'ADBE', query).expect(200);
+
+    const dates = (res: request.Response) => (res.body as CandleBody).candles.map((c) => c.date);
+    expect(dates(early)).toEqual(calendar.tradingDays('2026-11-23', '2026-11-27'));
+    expect(later.headers['x-cache-source']).toBe('tiingo');
+    expect(dates(later)).toEqual(calendar.tradingDays('2026-11-23', '2026-11-30'));
+    // Only the unpublished session was fetched again; the earlier ones stayed cached.
+    expect(simulator.callLog.map((call) => [call.query.startDate, call.query.endDate])).toEqual([
+      ['2026-11-23', '2026-11-30'],
+      ['2026-11-30', '2026-11-30'],
+    ]);
+  });
+
+  it('answers 504 with Retry-After within the deadline when both providers hang, or a cached copy (memory or DynamoDB) as stale', async () => {
+    const deadlineMs = 1500;
+    const shortDeadline = await startTestApp(
+      { ...env, REQUEST_DEADLINE_MS: String(deadlineMs) },
+      { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) },
+    );
+    try {
+      clock.set('2026-11-30T16:00:00.000Z'); // 11:00 ET: today's session is open
+      const fresh = await ohlc(shortDeadline, 'QCOM', { resolution: '5', range: '1D' }).expect(200);
+      await flushWrites(shortDeadline);
+      clock.advance(10 * 60_000);
+      simulator.hang('tiingo', true);
+      simulator.hang('finnhub', true);
+
+      const startedAt = Date.now();
+      const timedOut = await ohlc(shortDeadline, 'TXN', { resolution: '5', range: '1D' });
+      const elapsedMs = Date.now() - startedAt;
+      const stale = await ohlc(shortDeadline, 'QCOM', { resolution: '5', range: '1D' });
+
+      expect(timedOut.status).toBe(504);
+      expect(timedOut.body).toMatchObject({ status: 504, code: 'DEPENDENCY_TIMEOUT' });
+      expect(Number(timedOut.headers['retry-after'])).toBeGreaterThan(0);
+      expect(elapsedMs).toBeLessThan(deadlineMs + 500);
+      expect(stale.status).toBe(200);
+      expect(stale.headers['x-cache-source']).toBe('stale');
+      expect(stale.body).toEqual(fresh.body);
+
+      // A new instance has nothing in memory: the stale copy comes from DynamoDB, although the
+      // hung providers used up the request's whole deadline.
+      const restarted = await startTestApp(
+        { ...env, REQUEST_DEADLINE_MS: String(deadlineMs) },
+        { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) },
+      );
+      try {
+        const fromDynamo = await ohlc(restarted, 'QCOM', { resolution: '5', range: '1D' });
+        expect(fromDynamo.status).toBe(200);
+        expect(fromDynamo.headers['x-cache-source']).toBe('stale');
+        expect(fromDynamo.body.candles).toEqual(fresh.body.candles);
+      } finally {
+        await restarted.close();
+      }
+    } finally {
+      simulator.reset();
+      await shortDeadline.close();
     }
   });
 

@@ -1,6 +1,7 @@
 import { DependencyThrottledError } from '../../src/common/errors/dependency.errors';
 import { MarketDataThrottledError } from '../../src/ohlc/ohlc.errors';
 import { MarketDataService } from '../../src/ohlc/providers';
+import { QuotaService } from '../../src/quota/quota.service';
 import { useMarketDataSuite } from '../support/market-data-test-module';
 import { FakeQuotaClock } from '../support/quota-test-module';
 
@@ -37,6 +38,32 @@ describe(`${MarketDataService.name} under throttling and quotas`, () => {
     expect(error).toBeInstanceOf(DependencyThrottledError);
     expect(error).toMatchObject({ code: 'THROTTLED', retryAfterSeconds: 7, details: { dependency: 'market-data' } });
     expect(suite.simulator.calls()).toBe(2);
+  });
+
+  it('counts one Tiingo quota unit per HTTP attempt, retries included, before failing over', async () => {
+    // Deadline long enough for the retry policy's 3 calls within Tiingo's share of it.
+    await suite.start({ REQUEST_DEADLINE_MS: '6000' });
+    suite.simulator.failWith('tiingo', 500);
+    const answer = await suite.service.fetch('NFLX', 'D', WEEK);
+    const quota = suite.moduleRef.get(QuotaService);
+    const tiingoUsed = (await quota.usage('tiingo')).windows.map((w) => w.used);
+    const finnhubUsed = (await quota.usage('finnhub')).windows.map((w) => w.used);
+
+    expect(answer.source).toBe('finnhub');
+    expect(suite.simulator.calls('tiingo')).toBe(3);
+    expect(tiingoUsed.length).toBeGreaterThan(0);
+    expect(tiingoUsed.every((used) => used === suite.simulator.calls('tiingo'))).toBe(true);
+    expect(finnhubUsed.every((used) => used === 1)).toBe(true);
+  });
+
+  it('fails over to Finnhub when the Tiingo quota runs out between retries', async () => {
+    await suite.start({ REQUEST_DEADLINE_MS: '6000', QUOTA_TIINGO_HOUR_LIMIT: '2', QUOTA_FINNHUB_MINUTE_LIMIT: '100' });
+    suite.simulator.failWith('tiingo', 500);
+    const answer = await suite.service.fetch('NFLX', 'D', WEEK);
+
+    expect(answer.source).toBe('finnhub');
+    // The third attempt found the quota used up and never reached Tiingo.
+    expect(suite.simulator.calls('tiingo')).toBe(2);
   });
 
   it('fails over to Finnhub once the Tiingo quota is used up', async () => {

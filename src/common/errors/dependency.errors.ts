@@ -1,10 +1,16 @@
 import type { DependencyName } from '../../config/settings';
 import { AppError } from './app-error';
 
+/**
+ * What `details.dependency` may name: one of the guarded dependencies, the market-data providers
+ * as a whole, or the identity provider that publishes the token signing keys (JWKS).
+ */
+export type ExternalDependency = DependencyName | 'market-data' | 'identity-provider';
+
 /** A dependency kept throttling us after every allowed retry. */
 export class DependencyThrottledError extends AppError {
   readonly code = 'THROTTLED';
-  constructor(readonly dependency: string, retryAfterSeconds: number, cause?: unknown) {
+  constructor(readonly dependency: ExternalDependency, retryAfterSeconds: number, cause?: unknown) {
     super(`${dependency} is throttling requests; try again later`, {
       details: { dependency },
       retryAfterSeconds,
@@ -16,7 +22,7 @@ export class DependencyThrottledError extends AppError {
 /** A dependency failed, or its circuit breaker is open. */
 export class DependencyUnavailableError extends AppError {
   readonly code = 'DEPENDENCY_UNAVAILABLE';
-  constructor(readonly dependency: DependencyName | 'market-data', retryAfterSeconds: number, cause?: unknown) {
+  constructor(readonly dependency: ExternalDependency, retryAfterSeconds: number, cause?: unknown) {
     super(`${dependency} is unavailable; try again later`, { details: { dependency }, retryAfterSeconds, cause });
   }
 }
@@ -24,7 +30,7 @@ export class DependencyUnavailableError extends AppError {
 /** The request's deadline passed while waiting for a dependency. */
 export class DependencyTimeoutError extends AppError {
   readonly code = 'DEPENDENCY_TIMEOUT';
-  constructor(readonly dependency: DependencyName, retryAfterSeconds = 1, cause?: unknown) {
+  constructor(readonly dependency: ExternalDependency, retryAfterSeconds = 1, cause?: unknown) {
     super(`${dependency} did not answer in time`, { details: { dependency }, retryAfterSeconds, cause });
   }
 }

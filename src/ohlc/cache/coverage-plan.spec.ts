@@ -1,4 +1,4 @@
-import { expiresAtSeconds, isCoverageValid, missingRuns, OPEN_SESSION_VALIDITY_MS } from './coverage-plan';
+import { expiresAtSeconds, isCoverageValid, isSessionComplete, missingRuns, OPEN_SESSION_VALIDITY_MS } from './coverage-plan';
 
 describe(missingRuns.name, () => {
   const days = ['2026-11-19', '2026-11-20', '2026-11-23', '2026-11-24', '2026-11-25', '2026-11-27'];
@@ -32,5 +32,17 @@ describe(expiresAtSeconds.name, () => {
     const fetchedAt = Date.parse('2026-11-20T15:00:00Z');
     expect(expiresAtSeconds(true, fetchedAt)).toBe(fetchedAt / 1000 + 90 * 86_400);
     expect(expiresAtSeconds(false, fetchedAt)).toBe(fetchedAt / 1000 + 300);
+  });
+});
+
+describe(isSessionComplete.name, () => {
+  it('vouches for a closed session only when the fetch returned its candle or a later one', () => {
+    expect(isSessionComplete('2026-11-27', true, '2026-11-27')).toBe(true);
+    // A hole before returned data is real (nobody traded); it does not come back later.
+    expect(isSessionComplete('2026-11-24', true, '2026-11-27')).toBe(true);
+    // Nothing at or after it: the end-of-day bar may just not be published yet.
+    expect(isSessionComplete('2026-11-30', true, '2026-11-27')).toBe(false);
+    expect(isSessionComplete('2026-11-30', true, undefined)).toBe(false);
+    expect(isSessionComplete('2026-11-30', false, '2026-11-30')).toBe(false);
   });
 });

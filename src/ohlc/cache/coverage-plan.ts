@@ -12,6 +12,16 @@ export function isCoverageValid(record: CoverageRecord, nowMs: number): boolean 
   return record.complete || nowMs - record.fetchedAt < OPEN_SESSION_VALIDITY_MS;
 }
 
+/**
+ * Whether a fetch may vouch for `day` for good: the session had closed, and the fetch returned a
+ * candle for it or for a later session (`lastCandleDay`, the newest session with a candle). End-of-day
+ * bars appear some time after the close, so a closed session with nothing at or after it may
+ * simply not be published yet; a hole before returned data is real (a thinly traded ticker).
+ */
+export function isSessionComplete(day: string, sessionClosed: boolean, lastCandleDay: string | undefined): boolean {
+  return sessionClosed && lastCandleDay !== undefined && day <= lastCandleDay;
+}
+
 export function expiresAtSeconds(sessionClosed: boolean, fetchedAtMs: number): number {
   return Math.floor(fetchedAtMs / 1000) + (sessionClosed ? CLOSED_SESSION_TTL_SECONDS : OPEN_SESSION_TTL_SECONDS);
 }

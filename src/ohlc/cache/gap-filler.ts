@@ -7,7 +7,7 @@ import { OhlcMetrics } from '../ohlc.metrics';
 import type { CandlePiece } from '../ohlc.model';
 import type { Candle, DateSpan, MarketDataSource, Resolution } from '../ohlc.types';
 import { MarketDataService } from '../providers/market-data.service';
-import { expiresAtSeconds, isCoverageValid } from './coverage-plan';
+import { expiresAtSeconds, isCoverageValid, isSessionComplete } from './coverage-plan';
 import { FetchLock } from './fetch-lock';
 import { lockPk, StoredCandle, toCandleItem, toCoverageItem } from './ohlc-cache.items';
 import { OhlcCacheRepository } from './ohlc-cache.repository';
@@ -109,8 +109,10 @@ export class GapFiller {
       return toCandleItem(ticker, resolution, stored, expiresAtSeconds(closed.get(this.sessionDateOf(candle, resolution)) ?? true, fetchedAt));
     });
     await this.repository.putAll(candleItems, onUnprocessed, WriteBehindQueue.backgroundDeadline());
+    const lastCandleDay = candles.length > 0 ? this.sessionDateOf(candles[candles.length - 1], resolution) : undefined;
     const coverageItems = days.map((date) => {
-      const complete = closed.get(date) ?? true;
+      // Not yet published counts as open: valid (and kept) for 5 minutes only.
+      const complete = isSessionComplete(date, closed.get(date) ?? true, lastCandleDay);
       return toCoverageItem(ticker, resolution, { date, fetchedAt, complete, source }, expiresAtSeconds(complete, fetchedAt));
     });
     await this.repository.putAll(coverageItems, onUnprocessed, WriteBehindQueue.backgroundDeadline());

@@ -36,6 +36,8 @@ export interface ReadOptions {
   readonly includeExpired?: boolean;
   /** Epoch seconds that decide expiry. */
   readonly nowSec: number;
+  /** A budget of its own instead of the request's (see ExecuteOptions). */
+  readonly deadline?: ExecuteOptions['deadline'];
 }
 
 export const BATCH_WRITE_LIMIT = 25;
@@ -177,17 +179,17 @@ export class OhlcCacheRepository {
       ...(options.includeExpired ? {} : { FilterExpression: 'expires_at > :now' }),
       ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to, ...(options.includeExpired ? {} : { ':now': options.nowSec }) },
       ConsistentRead: options.consistent ?? false,
-    });
+    }, { deadline: options.deadline });
   }
 
-  private paginate(input: QueryCommandInput): Promise<Item[]> {
+  private paginate(input: QueryCommandInput, options?: ExecuteOptions): Promise<Item[]> {
     return this.call(async (signal) => {
       const items: Item[] = [];
       for await (const page of paginateQuery({ client: this.clients.documents }, input, { abortSignal: signal })) {
         items.push(...(page.Items ?? []));
       }
       return items;
-    });
+    }, options);
   }
 
   private async batchWrite(requests: readonly WriteRequest[], onUnprocessed: (count: number) => void, options?: ExecuteOptions): Promise<void> {

@@ -74,7 +74,10 @@ export class OhlcReadThroughCache {
     if (!this.dynamodbUsable()) return undefined;
     try {
       const nowSec = Math.floor(this.clock.now().getTime() / 1000);
-      const stored = await this.repository.candles(ticker, resolution, span, { nowSec, includeExpired: true });
+      // Providers that hung may have used the whole request budget; a stale answer beats a 504,
+      // so this read gets a short budget of its own.
+      const deadline = { signal: AbortSignal.timeout(STALE_READ_BUDGET_MS), deadlineAt: Date.now() + STALE_READ_BUDGET_MS };
+      const stored = await this.repository.candles(ticker, resolution, span, { nowSec, includeExpired: true, deadline });
       if (stored.length === 0) return undefined;
       return { ...pieceOf(stored.map((s) => s.candle), stored), layer: 'stale' };
     } catch (error) {
@@ -94,6 +97,9 @@ export class OhlcReadThroughCache {
     return { candles: [], source, fetchedAt: this.clock.now().getTime(), layer: source };
   }
 }
+
+/** How long a stale read may extend a request whose providers used up its deadline. */
+const STALE_READ_BUDGET_MS = 1000;
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;

@@ -31,8 +31,8 @@ const SHARE_WHILE_OTHERS_WAIT = 0.6;
 
 /**
  * Fetches candles from the first provider, in priority order, that can answer. Per provider:
- * skipped while a 429's Retry-After runs, one quota unit reserved, then one call through the
- * resilience layer (retries, circuit breaker, deadline). An unknown ticker at a provider ends the
+ * skipped while a 429's Retry-After runs, then one call through the resilience layer (retries,
+ * circuit breaker, deadline), each HTTP attempt reserving one quota unit. An unknown ticker at a provider ends the
  * fetch (no failover); any other failure moves on to the next provider.
  */
 @Injectable()
@@ -63,6 +63,7 @@ export class MarketDataService {
    * that can answer. An empty list is a valid answer (Finnhub's `no_data`).
    * @throws TickerNotFoundError the primary does not know the ticker.
    * @throws MarketDataThrottledError (429) every enabled provider is throttled or out of quota.
+   * @throws MarketDataTimeoutError (504) the request's deadline ran out, or every provider timed out.
    * @throws MarketDataUnavailableError (503) otherwise, including when no provider is enabled.
    */
   async fetch(ticker: string, resolution: Resolution, span: DateSpan): Promise<FetchedCandles> {
@@ -75,7 +76,7 @@ export class MarketDataService {
       if ('candles' in result) return { source: provider.name, candles: result.candles };
       failures.push(result);
     }
-    throw noProviderAnswered(failures);
+    throw noProviderAnswered(failures, budget.signal.aborted);
   }
 
   private async attempt(
@@ -91,22 +92,26 @@ export class MarketDataService {
       this.logger.debug({ provider: provider.name, ticker, retry_after_s: skipSeconds }, 'market data provider skipped after 429');
       return { provider: provider.name, outcome: 'throttled', retryAfterSeconds: skipSeconds };
     }
+    // Each HTTP attempt (the resilience layer may retry) reserves its own quota unit, so the
+    // shared count matches the calls upstream actually received.
+    let quotaFailure: unknown;
+    const reserveThenCall = async (signal: AbortSignal): Promise<Answer> => {
+      try {
+        await this.quota.reserve(provider.name);
+      } catch (error) {
+        quotaFailure = error;
+        throw error;
+      }
+      return this.callOnce(provider, ticker, resolution, span, signal);
+    };
     try {
-      await this.quota.reserve(provider.name);
-    } catch (error) {
-      if (error instanceof QuotaExhaustedError) return this.failed(provider.name, ticker, 'quota_exhausted', error, error.retryAfterSeconds);
-      // Without a working quota check the call could overspend: treat the provider as unavailable.
-      if (error instanceof AppError) return this.failed(provider.name, ticker, 'error', error, retryHintOf(error));
-      throw error;
-    }
-    try {
-      const answer = await this.resilience.execute(provider.name, (signal) => this.callOnce(provider, ticker, resolution, span, signal), {
-        deadline: deadline(),
-      });
+      const answer = await this.resilience.execute(provider.name, reserveThenCall, { deadline: deadline() });
       if ('throttled' in answer) return this.throttled(provider.name, ticker, answer.throttled, answer.throttled.retryAfterSeconds);
       this.requests.inc({ provider: provider.name, outcome: 'ok' });
       return answer;
     } catch (error) {
+      // Quota errors are AppErrors: permanent for the retry layer, so they arrive here unchanged.
+      if (quotaFailure !== undefined && error === quotaFailure) return this.quotaFailed(provider.name, ticker, error);
       if (error instanceof TickerNotFoundError) {
         this.requests.inc({ provider: provider.name, outcome: 'not_found' });
         throw error;
@@ -114,6 +119,13 @@ export class MarketDataService {
       if (error instanceof DependencyThrottledError) return this.throttled(provider.name, ticker, error, error.retryAfterSeconds);
       return this.failed(provider.name, ticker, 'error', error, retryHintOf(error));
     }
+  }
+
+  private quotaFailed(provider: MarketDataSource, ticker: string, error: unknown): ProviderFailure {
+    if (error instanceof QuotaExhaustedError) return this.failed(provider, ticker, 'quota_exhausted', error, error.retryAfterSeconds);
+    // Without a working quota check the call could overspend: treat the provider as unavailable.
+    if (error instanceof AppError) return this.failed(provider, ticker, 'error', error, retryHintOf(error));
+    throw error;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { AppError } from '../../common/errors/app-error';
 import { DependencyTimeoutError } from '../../common/errors/dependency.errors';
-import { MarketDataThrottledError, MarketDataUnavailableError } from '../ohlc.errors';
+import { RetryDeadlineReachedError } from '../../resilience/retry.policy';
+import { MarketDataThrottledError, MarketDataTimeoutError, MarketDataUnavailableError } from '../ohlc.errors';
 import type { MarketDataSource } from '../ohlc.types';
 
 /** Label values of `market_data_requests_total{provider,outcome}`. */
@@ -20,16 +21,27 @@ export interface ProviderFailure {
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /**
- * The error for "every enabled provider failed": 429 THROTTLED when each of them is only
- * throttled (quota used up or 429), else 503; Retry-After is the earliest known moment one of
+ * The error for "every enabled provider failed": 504 DEPENDENCY_TIMEOUT when the request's
+ * deadline ran out or every provider timed out; 429 THROTTLED when each of them is only
+ * throttled (quota used up or 429); else 503. Retry-After is the earliest known moment one of
  * them takes calls again.
  */
-export function noProviderAnswered(failures: readonly ProviderFailure[]): AppError {
+export function noProviderAnswered(failures: readonly ProviderFailure[], deadlinePassed = false): AppError {
   const waits = failures.flatMap((f) => (f.retryAfterSeconds === undefined ? [] : [Math.max(1, Math.ceil(f.retryAfterSeconds))]));
   const retryAfter = waits.length > 0 ? Math.min(...waits) : DEFAULT_RETRY_AFTER_SECONDS;
   const cause = failures.at(-1)?.error;
+  const timedOutOnly = failures.length > 0 && failures.every((f) => isProviderTimeout(f.error));
+  if (deadlinePassed || timedOutOnly) return new MarketDataTimeoutError(retryAfter, cause);
   const throttledOnly = failures.length > 0 && failures.every((f) => f.outcome === 'throttled' || f.outcome === 'quota_exhausted');
   return throttledOnly ? new MarketDataThrottledError(retryAfter, cause) : new MarketDataUnavailableError(retryAfter, cause);
+}
+
+/**
+ * A provider that did not answer in time. Not when retries of failing calls merely stopped
+ * because the next backoff would end past the deadline: that provider did answer, with errors.
+ */
+function isProviderTimeout(error: unknown): boolean {
+  return error instanceof DependencyTimeoutError && !(error.cause instanceof RetryDeadlineReachedError);
 }
 
 /**
