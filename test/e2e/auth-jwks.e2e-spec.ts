@@ -54,4 +54,26 @@ describe('bearer tokens verified through AUTH_JWKS_URL', () => {
       expect(res.body.code).toBe('UNAUTHENTICATED');
     }
   });
+
+  it('answers 503 with Retry-After, not 401, while the key set cannot be fetched', async () => {
+    const broken = createServer((_req, res) => {
+      res.writeHead(500);
+      res.end();
+    }).listen(0, '127.0.0.1');
+    await once(broken, 'listening');
+    const { port } = broken.address() as AddressInfo;
+    const outageApp = await startTestApp(
+      { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json` },
+      { controllers: [ProbeController] },
+    );
+    try {
+      const res = await request(outageApp.server).get('/__probe/me').set('Authorization', `Bearer ${await rs256()}`);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', details: { dependency: 'identity-provider' } });
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await outageApp.close();
+      broken.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
 import { Settings } from '../../config/settings';
 import { UnauthenticatedError } from '../errors/common.errors';
+import { DependencyUnavailableError } from '../errors/dependency.errors';
 import { AuthenticatedUser } from './auth.decorators';
 
 const CLOCK_TOLERANCE_SECONDS = 5;
@@ -35,6 +36,10 @@ export class TokenVerifier {
       ({ payload } =
         this.key instanceof Uint8Array ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options));
     } catch (error) {
+      if (this.settings.auth.mode === 'jwks' && isKeySetOutage(error)) {
+        // The token may be fine: the identity provider did not answer. A 401 would log users out.
+        throw new DependencyUnavailableError('identity-provider', KEY_SET_RETRY_AFTER_SECONDS, error);
+      }
       throw new UnauthenticatedError(messageFor(error));
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
@@ -43,6 +48,16 @@ export class TokenVerifier {
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
     return { sub: payload.sub, roles };
   }
+}
+
+const KEY_SET_RETRY_AFTER_SECONDS = 5;
+
+/** The JWKS could not be fetched (timeout, network, bad answer), as opposed to a bad token. */
+function isKeySetOutage(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  // jose lets fetch's network errors through, and reports a non-200 answer as a generic error.
+  if (error instanceof TypeError) return true;
+  return error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/i.test(error.message);
 }
 
 function messageFor(error: unknown): string {
