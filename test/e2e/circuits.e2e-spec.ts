@@ -10,6 +10,7 @@ import { Public } from '../../src/common/auth/auth.decorators';
 import { AwsClients } from '../../src/infrastructure/aws-clients';
 import { ResilienceService } from '../../src/resilience/resilience.service';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { useAppWithAws } from '../support/app-with-aws';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 
 /** Stands in for a feature route: one DynamoDB call through the resilience module. */
@@ -33,25 +34,15 @@ class DynamoDbProbeController {
 type CircuitsBody = { circuits: Record<string, string> };
 
 describe('GET /health/circuits', () => {
-  let aws: TestAwsResources;
-  let testApp: TestApp;
-
-  beforeAll(async () => {
-    // Real tables and bucket: the ticker list loads at start, and a failing S3 would trip its breaker.
-    aws = await createTestAwsResources();
-    testApp = await startTestApp(aws.env);
-  });
-  afterAll(async () => {
-    await testApp?.close();
-    await aws?.destroy();
-  });
+  // Real tables and bucket: the ticker list loads at start, and a failing S3 would trip its breaker.
+  const ctx = useAppWithAws();
 
   it('reports every breaker without a token, closed at start, and exports them in /metrics', async () => {
-    const res = await request(testApp.server).get('/health/circuits').expect(200);
+    const res = await request(ctx.testApp.server).get('/health/circuits').expect(200);
 
     expect(res.body).toEqual({ circuits: { dynamodb: 'CLOSED', s3: 'CLOSED', tiingo: 'CLOSED', finnhub: 'CLOSED' } });
     expect(res.headers['cache-control']).toBe('no-store');
-    const metrics = await request(testApp.server).get('/metrics').expect(200);
+    const metrics = await request(ctx.testApp.server).get('/metrics').expect(200);
     for (const name of ['dynamodb', 's3', 'tiingo', 'finnhub']) {
       expect(metrics.text).toContain(`circuit_breaker_state{name="${name}"} 0`);
       expect(metrics.text).toContain(`circuit_breaker_open_total{name="${name}"} 0`);
@@ -60,7 +51,7 @@ describe('GET /health/circuits', () => {
   });
 
   it('is documented in the OpenAPI document', async () => {
-    const res = await request(testApp.server).get('/docs-json').expect(200);
+    const res = await request(ctx.testApp.server).get('/docs-json').expect(200);
 
     expect(res.body.paths['/health/circuits']?.get).toBeDefined();
   });

@@ -5,36 +5,27 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { bootstrapAwsResources } from '../../scripts/local-stack/bootstrap';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from '../../scripts/local-stack/dynamodb-local';
-import { createTestAwsResources, TestAwsResources } from '../support/test-resources';
+import { createTestAwsResources } from '../support/test-resources';
 import { startServiceProcess } from '../support/service-process';
 import { startTestApp, TestApp } from '../support/test-app';
+import { useAppWithAws } from '../support/app-with-aws';
 
 describe('operations routes', () => {
-  let aws: TestAwsResources;
-  let testApp: TestApp;
-
-  beforeAll(async () => {
-    aws = await createTestAwsResources();
-    testApp = await startTestApp(aws.env);
-  });
-  afterAll(async () => {
-    await testApp.close();
-    await aws.destroy();
-  });
+  const ctx = useAppWithAws();
 
   it('reports live and ready when every table and the bucket answer', async () => {
-    await request(testApp.server).get('/health/live').expect(200, { status: 'ok' });
-    const ready = await request(testApp.server).get('/health/ready');
+    await request(ctx.testApp.server).get('/health/live').expect(200, { status: 'ok' });
+    const ready = await request(ctx.testApp.server).get('/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe('ok');
     expect(Object.keys(ready.body.details)).toEqual(
-      expect.arrayContaining([`dynamodb:${aws.tables.users}`, `s3:${aws.bucket}`]),
+      expect.arrayContaining([`dynamodb:${ctx.resources.tables.users}`, `s3:${ctx.resources.bucket}`]),
     );
   });
 
   it('exports Prometheus metrics with per-route request durations', async () => {
-    await request(testApp.server).get('/health/live');
-    const res = await request(testApp.server).get('/metrics');
+    await request(ctx.testApp.server).get('/health/live');
+    const res = await request(ctx.testApp.server).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(res.text).toContain('process_cpu_user_seconds_total');
@@ -42,7 +33,7 @@ describe('operations routes', () => {
   });
 
   it('documents every route it serves in /docs-json, and serves Swagger UI at /docs', async () => {
-    const docResponse = await request(testApp.server).get('/docs-json').set('X-Request-ID', 'docs-1').expect(200);
+    const docResponse = await request(ctx.testApp.server).get('/docs-json').set('X-Request-ID', 'docs-1').expect(200);
     expect(docResponse.headers['x-request-id']).toBe('docs-1');
     const doc = docResponse.body as {
       openapi: string;
@@ -54,10 +45,10 @@ describe('operations routes', () => {
         Object.keys(ops).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
       ),
     );
-    const served = servedRoutes(testApp);
+    const served = servedRoutes(ctx.testApp);
     expect(served.length).toBeGreaterThanOrEqual(4);
     expect(served.filter((route) => !documented.has(route))).toEqual([]);
-    const ui = await request(testApp.server).get('/docs/').redirects(1);
+    const ui = await request(ctx.testApp.server).get('/docs/').redirects(1);
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger');
   });

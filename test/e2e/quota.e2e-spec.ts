@@ -1,27 +1,16 @@
 import request from 'supertest';
 import { QuotaService } from '../../src/quota/quota.service';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
+import { useAppWithAws } from '../support/app-with-aws';
 
 describe('GET /api/v2/quota', () => {
-  let resources: TestAwsResources;
-  let testApp: TestApp;
-
-  beforeAll(async () => {
-    resources = await createTestAwsResources();
-    testApp = await startTestApp(resources.env);
-  });
-  afterAll(async () => {
-    await testApp?.close();
-    await resources?.destroy();
-  });
+  const ctx = useAppWithAws();
 
   it('shows every configured service with its current windows to an admin', async () => {
-    await testApp.app.get(QuotaService).reserve('tiingo', 3);
+    await ctx.testApp.app.get(QuotaService).reserve('tiingo', 3);
 
-    const res = await request(testApp.server)
+    const res = await request(ctx.testApp.server)
       .get('/api/v2/quota')
-      .set('Authorization', await testApp.bearer('ops-1', { roles: ['admin'] }))
+      .set('Authorization', await ctx.testApp.bearer('ops-1', { roles: ['admin'] }))
       .expect(200);
 
     expect(res.headers['cache-control']).toBe('no-store');
@@ -40,20 +29,20 @@ describe('GET /api/v2/quota', () => {
   });
 
   it('refuses a user without the admin role', async () => {
-    const res = await request(testApp.server)
+    const res = await request(ctx.testApp.server)
       .get('/api/v2/quota')
-      .set('Authorization', await testApp.bearer('user-1'))
+      .set('Authorization', await ctx.testApp.bearer('user-1'))
       .expect(403);
     expect(res.body).toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });
 
   it('asks for a token when none is sent', async () => {
-    const res = await request(testApp.server).get('/api/v2/quota').expect(401);
+    const res = await request(ctx.testApp.server).get('/api/v2/quota').expect(401);
     expect(res.body).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
   });
 
   it('documents the route and its response in the OpenAPI document', async () => {
-    const res = await request(testApp.server).get('/docs-json').expect(200);
+    const res = await request(ctx.testApp.server).get('/docs-json').expect(200);
     expect(res.body.paths['/api/v2/quota'].get.responses['200']).toBeDefined();
     expect(res.body.components.schemas.QuotaServiceResponse.properties).toHaveProperty('windows');
   });
