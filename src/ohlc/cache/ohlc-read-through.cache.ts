@@ -43,10 +43,14 @@ export class OhlcReadThroughCache {
     let cached: CandlePiece | undefined;
     let covered: Set<string>;
     try {
-      const coverage = (await this.repository.coverage(ticker, resolution, span, { nowSec })).filter((r) => isCoverageValid(r, now));
+      // Both Queries at once: a hit needs both, and on a miss the candle Query finds nothing fast.
+      const [records, stored] = await Promise.all([
+        this.repository.coverage(ticker, resolution, span, { nowSec }),
+        this.repository.candles(ticker, resolution, span, { nowSec }),
+      ]);
+      const coverage = records.filter((r) => isCoverageValid(r, now));
       covered = new Set(coverage.map((record) => record.date));
       if (coverage.length > 0) {
-        const stored = await this.repository.candles(ticker, resolution, span, { nowSec });
         const candles = stored.filter((s) => covered.has(this.gaps.sessionDateOf(s.candle, resolution))).map((s) => s.candle);
         cached = pieceOf(candles, coverage);
       }
