@@ -1,7 +1,7 @@
 import type { Params } from 'nestjs-pino';
 import type { Request, Response } from 'express';
 import { Settings } from '../config/settings';
-import { requestIdFor } from '../common/http/request-id';
+import { requestIdOf } from '../common/http/request-id';
 import { routeOf } from './http-metrics.middleware';
 
 /**
@@ -12,10 +12,7 @@ export function loggerParams(settings: Settings): Params {
   return {
     pinoHttp: {
       level: settings.logLevel,
-      genReqId: (req) => {
-        const assigned = (req as { id?: unknown }).id;
-        return typeof assigned === 'string' ? assigned : requestIdFor(req);
-      },
+      genReqId: (req) => requestIdOf(req),
       customAttributeKeys: { reqId: 'request_id', responseTime: 'latency_ms' },
       redact: {
         paths: [

@@ -4,7 +4,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { AppError, ErrorCode } from '../errors/app-error';
 import { MalformedJsonError, NotFoundError, PayloadTooLargeError, ValidationFailedError } from '../errors/common.errors';
 import { BODY_LIMIT_BYTES } from './body-parser.middleware';
-import { requestIdFor } from './request-id';
+import { requestIdOf } from './request-id';
 
 class InternalError extends AppError {
   readonly code = 'INTERNAL';
@@ -83,7 +83,7 @@ export class AppExceptionFilter implements ExceptionFilter {
     const res = http.getResponse<Response>();
     const error = toAppError(exception);
     const status = httpStatusFor(error.code);
-    const requestId = typeof req.id === 'string' ? req.id : requestIdFor(req);
+    const requestId = requestIdOf(req);
 
     if (error.code === 'INTERNAL') {
       this.logger.error({ err: exception }, 'unhandled error');
