@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
-import { ListTablesCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { Controller, Get } from '@nestjs/common';
 import request from 'supertest';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from '../../scripts/local-stack/dynamodb-local';
@@ -11,6 +11,7 @@ import { AwsClients } from '../../src/infrastructure/aws-clients';
 import { ResilienceService } from '../../src/resilience/resilience.service';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { useAppWithAws } from '../support/app-with-aws';
+import { countSdkRequests } from '../support/sdk-request-counter';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 
 /** Stands in for a feature route: one DynamoDB call through the resilience module. */
@@ -63,7 +64,7 @@ describe('dynamodb circuit breaker when DynamoDB Local stops and restarts', () =
   let dynamodbLocal: DynamoDbLocalHandle;
   let testApp: TestApp;
   let aws: TestAwsResources;
-  let attempts = 0;
+  let attempts: { readonly count: number };
 
   beforeAll(async () => {
     // A private instance: stopping the shared one would break the other suites.
@@ -74,14 +75,7 @@ describe('dynamodb circuit breaker when DynamoDB Local stops and restarts', () =
       { ...aws.env, AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint, CIRCUIT_DYNAMODB_HALF_OPEN_AFTER_MS: String(coolDownMs) },
       { controllers: [DynamoDbProbeController] },
     );
-    const client: DynamoDBClient = testApp.app.get(AwsClients).dynamodb;
-    client.middlewareStack.add(
-      (next) => (args) => {
-        attempts += 1;
-        return next(args);
-      },
-      { step: 'finalizeRequest', name: 'countHttpAttempts' },
-    );
+    attempts = countSdkRequests(testApp.app.get(AwsClients).dynamodb);
   });
   afterAll(async () => {
     await testApp?.close();
@@ -117,12 +111,12 @@ describe('dynamodb circuit breaker when DynamoDB Local stops and restarts', () =
     expect(metrics).toContain('circuit_breaker_open_total{name="dynamodb"} 1');
     expect(metrics).toContain('dependency_retries_total{dependency="dynamodb"} 2');
 
-    const attemptsBefore = attempts;
+    const attemptsBefore = attempts.count;
     const failFast = await request(testApp.server).get('/test/dynamodb');
     expect(failFast.status).toBe(503);
     expect(failFast.body).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', details: { dependency: 'dynamodb' } });
     expect(Number(failFast.headers['retry-after'])).toBeLessThanOrEqual(coolDownMs / 1000);
-    expect(attempts).toBe(attemptsBefore);
+    expect(attempts.count).toBe(attemptsBefore);
 
     dynamodbLocal = await startDynamoDbLocal({ port: dynamodbLocal.port, dbPath: dataDir });
     await eventually(async () => (await request(testApp.server).get('/test/dynamodb')).status === 200);

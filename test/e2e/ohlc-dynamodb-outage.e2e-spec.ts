@@ -4,6 +4,7 @@ import { AwsClients } from '../../src/infrastructure/aws-clients';
 import { OhlcClock } from '../../src/ohlc/ohlc-clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { countSdkRequests } from '../support/sdk-request-counter';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 import { CandleBody, simulatorEnv } from './ohlc.fixtures';
 
@@ -14,7 +15,7 @@ describe('OHLC candles while DynamoDB is unreachable (e2e)', () => {
   let simulator: MarketDataSimulator;
   let testApp: TestApp;
   let auth: string;
-  let dynamodbCalls = 0;
+  let dynamodbCalls: { readonly count: number };
 
   beforeAll(async () => {
     resources = await createTestAwsResources();
@@ -25,14 +26,8 @@ describe('OHLC candles while DynamoDB is unreachable (e2e)', () => {
       { ...resources.env, ...simulatorEnv(simulator), AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${closedPort}` },
       { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: () => NOW }) },
     );
-    // Counts every request the SDK really sends (the document client shares this stack).
-    testApp.app.get(AwsClients).dynamodb.middlewareStack.add(
-      (next) => (args) => {
-        dynamodbCalls += 1;
-        return next(args);
-      },
-      { step: 'initialize', name: 'countDynamodbCalls' },
-    );
+    // The document client shares this middleware stack, so every DynamoDB request is counted.
+    dynamodbCalls = countSdkRequests(testApp.app.get(AwsClients).dynamodb);
     auth = await testApp.bearer('user-1');
   });
   afterAll(async () => {
@@ -53,7 +48,7 @@ describe('OHLC candles while DynamoDB is unreachable (e2e)', () => {
     expect(first.headers['x-cache-source']).toBe('tiingo');
     expect((first.body as CandleBody).count).toBe(5);
     expect((await circuits()).body.circuits.dynamodb).toBe('OPEN');
-    expect(dynamodbCalls).toBe(3);
+    expect(dynamodbCalls.count).toBe(3);
 
     const whileOpen = await Promise.all([ohlc('MSFT', '2026-11-02', '2026-11-06'), ohlc('AAPL', '2026-11-09', '2026-11-13')]);
     const repeated = await ohlc('AAPL', '2026-11-02', '2026-11-06').expect(200);
@@ -64,6 +59,6 @@ describe('OHLC candles while DynamoDB is unreachable (e2e)', () => {
     ]);
     expect(repeated.headers['x-cache-source']).toBe('in-memory');
     expect(repeated.body).toEqual(first.body);
-    expect(dynamodbCalls).toBe(3);
+    expect(dynamodbCalls.count).toBe(3);
   });
 });

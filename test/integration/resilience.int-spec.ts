@@ -10,20 +10,8 @@ import {
 import { AwsClients } from '../../src/infrastructure/aws-clients';
 import { ResilienceService } from '../../src/resilience/resilience.service';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { countSdkRequests } from '../support/sdk-request-counter';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
-
-/** Counts the HTTP requests the SDK really sends: finalizeRequest runs once per attempt. */
-function countAttempts(client: DynamoDBClient): { readonly count: number } {
-  const counter = { count: 0 };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      counter.count += 1;
-      return next(args);
-    },
-    { step: 'finalizeRequest', name: 'countHttpAttempts' },
-  );
-  return counter;
-}
 
 /** A DynamoDB endpoint that always answers with the given error (JSON 1.0 protocol). */
 async function startFailingDynamoDb(status: number, type: string): Promise<{ endpoint: string; server: HttpServer }> {
@@ -56,7 +44,7 @@ describe(`${ResilienceService.name} against real SDK clients`, () => {
       testApp = await startTestApp(resources.env);
       resilience = testApp.app.get(ResilienceService);
       dynamodb = testApp.app.get(AwsClients).dynamodb;
-      attempts = countAttempts(dynamodb);
+      attempts = countSdkRequests(dynamodb);
     });
     afterAll(async () => {
       await testApp?.close();
@@ -114,7 +102,7 @@ describe(`${ResilienceService.name} against real SDK clients`, () => {
 
     it('sends exactly 3 HTTP requests for a throttled operation, then reports THROTTLED', async () => {
       const { resilience, dynamodb } = await appAgainst(throttling.endpoint);
-      const attempts = countAttempts(dynamodb);
+      const attempts = countSdkRequests(dynamodb);
 
       const outcome = resilience.execute('dynamodb', getItem(dynamodb, 'any-table'));
 
@@ -124,7 +112,7 @@ describe(`${ResilienceService.name} against real SDK clients`, () => {
 
     it('sends exactly 3 HTTP requests for a 500, opens the breaker, then sends none while it is open', async () => {
       const { resilience, dynamodb } = await appAgainst(failing.endpoint);
-      const attempts = countAttempts(dynamodb);
+      const attempts = countSdkRequests(dynamodb);
 
       await expect(resilience.execute('dynamodb', getItem(dynamodb, 'any-table'))).rejects.toBeInstanceOf(
         DependencyUnavailableError,
