@@ -26,7 +26,6 @@ interface FinnhubCandles {
 @Injectable()
 export class FinnhubProvider implements MarketDataProvider {
   readonly name = 'finnhub' as const;
-  readonly enabled: boolean;
   private readonly apiKey: string;
   private readonly baseUrl: string;
 
@@ -37,7 +36,11 @@ export class FinnhubProvider implements MarketDataProvider {
   ) {
     this.apiKey = settings.providers.finnhub.apiKey ?? '';
     this.baseUrl = settings.providers.finnhub.baseUrl;
-    this.enabled = this.apiKey !== '';
+  }
+
+  /** A provider without an API key is disabled (API.md). */
+  get enabled(): boolean {
+    return this.apiKey !== '';
   }
 
   async fetchCandles(ticker: string, resolution: Resolution, span: DateSpan, signal: AbortSignal): Promise<Candle[]> {

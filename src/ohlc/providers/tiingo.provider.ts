@@ -20,7 +20,6 @@ const RESAMPLE_FREQ: Readonly<Record<Exclude<Resolution, 'D'>, string>> = {
 @Injectable()
 export class TiingoProvider implements MarketDataProvider {
   readonly name = 'tiingo' as const;
-  readonly enabled: boolean;
   private readonly apiKey: string;
   private readonly baseUrl: string;
 
@@ -31,7 +30,11 @@ export class TiingoProvider implements MarketDataProvider {
   ) {
     this.apiKey = settings.providers.tiingo.apiKey ?? '';
     this.baseUrl = settings.providers.tiingo.baseUrl;
-    this.enabled = this.apiKey !== '';
+  }
+
+  /** A provider without an API key is disabled (API.md). */
+  get enabled(): boolean {
+    return this.apiKey !== '';
   }
 
   async fetchCandles(ticker: string, resolution: Resolution, span: DateSpan, signal: AbortSignal): Promise<Candle[]> {
