@@ -27,6 +27,18 @@ export type AuthSettings =
   | { readonly mode: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
 
 /** Every setting of the service, validated once at start; the only view of the environment. */
+/** The live candle stream (GET …/ohlc/stream). */
+export interface LiveSettings {
+  /** Shortest interval between provider polls of one watched (ticker, resolution), cluster-wide. */
+  readonly pollSeconds: number;
+  /** Open streams per user on one instance; more → 429 RATE_LIMITED. */
+  readonly maxStreamsPerUser: number;
+  /** Open streams on one instance; more → 503, so the load balancer tries another instance. */
+  readonly maxStreams: number;
+  /** How often an instance with subscribers reads the shared live bars (strongly consistent). */
+  readonly readIntervalMs: number;
+}
+
 export class Settings {
   constructor(
     readonly port: number,
@@ -49,6 +61,7 @@ export class Settings {
       readonly fallbackFraction: number;
     },
     readonly ohlcMemoryCacheBytes: number,
+    readonly live: LiveSettings,
   ) {}
 
   /** Of SHUTDOWN_GRACE_MS, what in-flight requests may use; the rest is for shutdown hooks. */
@@ -120,6 +133,12 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     readCircuits(read),
     { services: readQuotas(read), fallbackFraction: read.fraction('QUOTA_FALLBACK_FRACTION', 0.2) },
     read.integer('OHLC_MEMORY_CACHE_MB', 64, 1, 16_384) * 1024 * 1024,
+    {
+      pollSeconds: read.integer('OHLC_LIVE_POLL_SECONDS', 15, 1, 3600),
+      maxStreamsPerUser: read.integer('OHLC_LIVE_MAX_STREAMS_PER_USER', 5, 1, 1000),
+      maxStreams: read.integer('OHLC_LIVE_MAX_STREAMS', 5000, 1, 1_000_000),
+      readIntervalMs: read.integer('OHLC_LIVE_READ_MS', 1000, 10, 60_000),
+    },
   );
   if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
   return settings;

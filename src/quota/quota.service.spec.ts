@@ -74,6 +74,14 @@ describe(QuotaService.name, () => {
     expect(await metric('quota_denied_total', { service: 'tiingo' })).toBe(2);
   });
 
+  it('with a ceiling, never takes the last 20 % of a window, which ordinary reservations still get', async () => {
+    for (let i = 0; i < 8; i++) await service.reserve('tiingo', 1, { ceilingRatio: 0.8 });
+    const denial = await denialOf(service.reserve('tiingo', 1, { ceilingRatio: 0.8 }));
+    expect(denial).toMatchObject({ exhaustedWindows: ['hour'], retryAfterSeconds: 60 });
+    await service.reserve('tiingo', 2);
+    expect((await service.usage('tiingo')).windows[0]).toMatchObject({ used: 10, limit: 10, remaining: 0 });
+  });
+
   it('refuses a reservation larger than a limit without asking DynamoDB', async () => {
     repository.failure = new Error('must not be called');
     await expect(service.reserve('tiingo', 11)).rejects.toBeInstanceOf(QuotaExhaustedError);

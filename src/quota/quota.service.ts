@@ -23,6 +23,20 @@ export interface QuotaUsage {
   readonly state: QuotaState;
 }
 
+export interface ReserveOptions {
+  /**
+   * Only reserve while each window stays within this share of its limit (0.8: never take the last
+   * 20 %), so background work such as live polls leaves the rest for ordinary requests.
+   */
+  readonly ceilingRatio?: number;
+}
+
+/** The windows as a caller with a ceiling sees them: the same counters, smaller limits. */
+function withCeiling(slots: readonly QuotaWindowSlot[], ratio: number): QuotaWindowSlot[] {
+  if (!(ratio > 0 && ratio <= 1)) throw new RangeError(`ceilingRatio must be in (0, 1], got ${ratio}`);
+  return slots.map((slot) => ({ ...slot, limit: Math.floor(slot.limit * ratio) }));
+}
+
 export interface QuotaReservation {
   readonly service: string;
   readonly units: number;
@@ -63,10 +77,11 @@ export class QuotaService {
    * `UnknownQuotaServiceError` for a service without configured windows. When DynamoDB is
    * unavailable the per-instance fallback budget decides (metric `quota_fallback_total`).
    */
-  async reserve(service: string, n = 1): Promise<QuotaReservation> {
+  async reserve(service: string, n = 1, options: ReserveOptions = {}): Promise<QuotaReservation> {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`reserve() needs a positive whole number of units, got ${n}`);
     const now = this.clock.now();
-    const slots = windowSlots(this.windowsOf(service), now);
+    const windows = windowSlots(this.windowsOf(service), now);
+    const slots = options.ceilingRatio === undefined ? windows : withCeiling(windows, options.ceilingRatio);
     const tooLarge = slots.flatMap((slot, i) => (n > slot.limit ? [i] : []));
     if (tooLarge.length > 0) throw this.denied(service, slots, tooLarge, now);
 
@@ -79,7 +94,7 @@ export class QuotaService {
     }
     this.leaveFallback(service);
     // The write returns the counts, so the gauges and threshold logs cost no extra read.
-    slots.forEach((slot, i) => this.observer.windowUsed(service, slot, outcome.used[i]));
+    windows.forEach((slot, i) => this.observer.windowUsed(service, slot, outcome.used[i]));
     if (!outcome.granted) throw this.denied(service, slots, outcome.exhausted, now);
     return { service, units: n, fromFallback: false };
   }

@@ -19,6 +19,11 @@ import {
 import { ProviderHttpError } from './provider-http';
 
 type Deadline = NonNullable<ExecuteOptions['deadline']>;
+
+export interface FetchOptions {
+  /** Each provider's quota is only used up to this share of every window (see QuotaService.reserve). */
+  readonly quotaCeilingRatio?: number;
+}
 type Answer = { readonly candles: Candle[] } | { readonly throttled: ProviderHttpError };
 
 /** How long a provider that sent 429 without a Retry-After is left alone. */
@@ -66,13 +71,13 @@ export class MarketDataService {
    * @throws MarketDataTimeoutError (504) the request's deadline ran out, or every provider timed out.
    * @throws MarketDataUnavailableError (503) otherwise, including when no provider is enabled.
    */
-  async fetch(ticker: string, resolution: Resolution, span: DateSpan): Promise<FetchedCandles> {
+  async fetch(ticker: string, resolution: Resolution, span: DateSpan, options: FetchOptions = {}): Promise<FetchedCandles> {
     const enabled = this.providers.filter((p) => p.enabled);
     if (enabled.length === 0) throw new MarketDataUnavailableError(DEFAULT_RETRY_AFTER_SECONDS);
     const budget = RequestContexts.deadline(this.settings.requestDeadlineMs);
     const failures: ProviderFailure[] = [];
     for (const [index, provider] of enabled.entries()) {
-      const result = await this.attempt(provider, ticker, resolution, span, () => this.deadlineFor(budget, enabled.slice(index + 1)));
+      const result = await this.attempt(provider, ticker, resolution, span, () => this.deadlineFor(budget, enabled.slice(index + 1)), options);
       if ('candles' in result) return { source: provider.name, candles: result.candles };
       failures.push(result);
     }
@@ -85,6 +90,7 @@ export class MarketDataService {
     resolution: Resolution,
     span: DateSpan,
     deadline: () => Deadline,
+    options: FetchOptions,
   ): Promise<{ readonly candles: Candle[] } | ProviderFailure> {
     const skipSeconds = this.skipSecondsLeft(provider.name);
     if (skipSeconds > 0) {
@@ -97,7 +103,7 @@ export class MarketDataService {
     let quotaFailure: unknown;
     const reserveThenCall = async (signal: AbortSignal): Promise<Answer> => {
       try {
-        await this.quota.reserve(provider.name);
+        await this.quota.reserve(provider.name, 1, { ceilingRatio: options.quotaCeilingRatio });
       } catch (error) {
         quotaFailure = error;
         throw error;
