@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, configureApp } from './app.setup';
 import { InvalidEnvironmentError, loadSettingsFromEnvironment, Settings } from './config/settings';
+import { LiveStreams } from './ohlc/live/live-streams.service';
 
 function settingsOrExit(): Settings {
   try {
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     }, settings.shutdownDrainMs);
     // Idle keep-alive sockets would hold close() open; in-flight ones become idle when they finish.
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    // Streams never finish by themselves: they get `end` now, so the drain is not spent waiting on them.
+    app.get(LiveStreams).endAll();
     try {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       clearInterval(sweep);

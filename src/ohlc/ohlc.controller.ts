@@ -20,6 +20,7 @@ import { OhlcResponse, toOhlcResponse } from './dto/ohlc.responses';
 import { TickerParamPipe } from './dto/ticker-param.pipe';
 import { MarketCalendar } from './market-calendar';
 import { OhlcClock } from './ohlc-clock';
+import { LiveOverlay } from './live/live-overlay';
 import { OhlcService } from './ohlc.service';
 
 const CACHE_SOURCE_HEADER = {
@@ -37,6 +38,7 @@ export class OhlcController {
     private readonly ohlc: OhlcService,
     private readonly calendar: MarketCalendar,
     private readonly clock: OhlcClock,
+    private readonly live: LiveOverlay,
   ) {}
 
   @Get(':ticker/ohlc')
@@ -59,7 +61,7 @@ export class OhlcController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<OhlcResponse> {
     const span = resolveOhlcSpan(query, this.calendar);
-    const result = await this.ohlc.candles(ticker, query.resolution, span);
+    const result = await this.live.apply(ticker, query.resolution, span, await this.ohlc.candles(ticker, query.resolution, span));
     const ageSeconds = Math.max(0, Math.floor((this.clock.now().getTime() - result.fetchedAt) / 1000));
     res.setHeader('X-Cache-Source', result.layer);
     res.setHeader('X-Cache-Age', String(ageSeconds));

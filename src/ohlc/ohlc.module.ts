@@ -11,10 +11,11 @@ import { OhlcClock } from './ohlc-clock';
 import { OhlcController } from './ohlc.controller';
 import { OhlcMetrics } from './ohlc.metrics';
 import { OhlcService } from './ohlc.service';
+import { liveControllers, liveProviders } from './live/live.providers';
 import { marketDataProviders } from './providers';
 
 @Module({
-  controllers: [OhlcController],
+  controllers: [OhlcController, ...liveControllers],
   providers: [
     OhlcClock,
     // The calendar follows OhlcClock, so a test that replaces the clock moves "today" with it.
@@ -29,6 +30,7 @@ import { marketDataProviders } from './providers';
     GapFiller,
     OhlcReadThroughCache,
     OhlcService,
+    ...liveProviders,
   ],
 })
 export class OhlcModule {}

@@ -41,6 +41,7 @@ class SimulatorServer implements MarketDataSimulator {
     private readonly clock: () => Date,
     readonly tiingoApiKey: string,
     readonly finnhubApiKey: string,
+    private readonly live: boolean,
   ) {
     this.calendar = new MarketCalendar(clock);
   }
@@ -155,6 +156,7 @@ class SimulatorServer implements MarketDataSimulator {
       now: this.clock(),
       isUnknown: (symbol) => symbol.startsWith('ZZ') || this.extraUnknown.has(symbol),
       nullVolumes: faults.nullVolumes,
+      live: this.live,
     };
     if (target.kind === 'tiingo-daily') return tiingoDaily(target.ticker, url.searchParams, ctx);
     if (target.kind === 'tiingo-intraday') return tiingoIntraday(target.ticker, url.searchParams, ctx);
@@ -176,6 +178,7 @@ export async function startMarketDataSimulator(options: MarketDataSimulatorOptio
     options.clock ?? (() => new Date()),
     options.tiingoApiKey ?? 'simulated-tiingo-key',
     options.finnhubApiKey ?? 'simulated-finnhub-key',
+    options.live ?? false,
   );
   server.on('request', (req, res) => {
     try {

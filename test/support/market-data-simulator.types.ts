@@ -14,6 +14,11 @@ export interface MarketDataSimulatorOptions {
   port?: number;
   /** Decides which sessions and bars already exist; defaults to the real time. */
   clock?: () => Date;
+  /**
+   * Live mode: today's forming intraday bar holds the prices up to the clock's "now" (its close is
+   * the price at that instant), so it changes between polls and is final once its interval passed.
+   */
+  live?: boolean;
   tiingoApiKey?: string;
   finnhubApiKey?: string;
 }

@@ -18,6 +18,8 @@ export interface ProviderContext {
   now: Date;
   isUnknown(symbol: string): boolean;
   nullVolumes: NullVolumeMode;
+  /** Live mode: the forming bar holds the prices up to `now` only, so it changes between polls. */
+  live?: boolean;
 }
 
 export interface Route {
@@ -81,10 +83,11 @@ function intradayCandles(ticker: string, dates: MarketDate[], resolution: Intrad
       .barsForSession(date, resolution)
       .map(Date.parse)
       .filter((startMs) => startMs <= ctx.now.getTime())
-      .map((startMs) => ({
-        ...syntheticCandle(ticker, startMs, Math.min(startMs + resolution * 60_000, closeMs), `${resolution}m`),
-        startMs,
-      }));
+      .map((startMs) => {
+        const endMs = Math.min(startMs + resolution * 60_000, closeMs);
+        const soFar = ctx.live && ctx.now.getTime() < endMs ? ctx.now.getTime() : endMs;
+        return { ...syntheticCandle(ticker, startMs, soFar, `${resolution}m`), startMs };
+      });
   });
 }
 

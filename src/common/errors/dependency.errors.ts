@@ -5,7 +5,7 @@ import { AppError } from './app-error';
  * What `details.dependency` may name: one of the guarded dependencies, the market-data providers
  * as a whole, or the identity provider that publishes the token signing keys (JWKS).
  */
-export type ExternalDependency = DependencyName | 'market-data' | 'identity-provider';
+export type ExternalDependency = DependencyName | 'market-data' | 'identity-provider' | 'live-streams';
 
 /** A dependency kept throttling us after every allowed retry. */
 export class DependencyThrottledError extends AppError {
