@@ -48,11 +48,13 @@ export class LivePoller {
   async pollIfDue(key: LiveKey, token: string, last: LiveRecord | undefined): Promise<void> {
     const now = this.clock.now().getTime();
     if (last && (last.nextPollAt > now || (last.holder !== token && last.leaseUntil >= now))) return;
-    const slowdown = last && last.slowdown > 1 && last.slowUntil > now ? last.slowdown : 1;
-    const nextPollAt = this.gridStart(now) + this.intervalMs * slowdown;
-    const leaseUntil = now + this.intervalMs * slowdown * LEASE_INTERVALS;
+    // Once the refused window has reset, polls try the normal pace again; the slowdown stays on
+    // record (and clients keep their notice) until a poll succeeds, and grows if it is refused again.
+    const stored = last?.slowdown ?? 1;
+    const pace = stored > 1 && (last?.slowUntil ?? 0) > now ? stored : 1;
+    const nextPollAt = this.gridStart(now) + this.intervalMs * pace;
+    const leaseUntil = now + this.intervalMs * pace * LEASE_INTERVALS;
     if (!(await this.repository.claimPoll(key, { token, nowMs: now, leaseUntil, nextPollAt }))) return;
-    if (last && last.slowdown > 1 && slowdown === 1) await this.repository.setSlowdown(key, { token, slowdown: 1, slowUntil: 0, nextPollAt });
 
     try {
       const fetched = await RequestContexts.run(
@@ -62,8 +64,9 @@ export class LivePoller {
       // The time the poll was asked, not answered: a bar ending in between is not vouched final.
       const written = await this.repository.writeBars(key, { token, bars: fetched.candles, polledAt: now, source: fetched.source });
       this.metrics.polls.inc({ outcome: written ? 'ok' : 'lease_lost' });
+      if (written && stored > 1) await this.repository.setSlowdown(key, { token, slowdown: 1, slowUntil: 0, nextPollAt });
     } catch (error) {
-      if (error instanceof MarketDataThrottledError) return this.slowDown(key, token, now, slowdown, error.retryAfterSeconds);
+      if (error instanceof MarketDataThrottledError) return this.slowDown(key, token, now, stored, error.retryAfterSeconds);
       this.metrics.polls.inc({ outcome: 'error' });
       this.logger.warn({ ticker: key.ticker, resolution: key.resolution, error_name: error instanceof Error ? error.name : typeof error }, 'live poll failed');
     }
