@@ -28,6 +28,7 @@ function noFaults(): ProviderFaults {
 class SimulatorServer implements MarketDataSimulator {
   url = '';
   readonly callLog: SimulatorCall[] = [];
+  private readonly callInstants: number[] = [];
   private readonly calendar: MarketCalendar;
   private faults: Record<SimulatedProvider, ProviderFaults> = { tiingo: noFaults(), finnhub: noFaults() };
   private extraUnknown = new Set<string>();
@@ -84,6 +85,11 @@ class SimulatorServer implements MarketDataSimulator {
     this.faults = { tiingo: noFaults(), finnhub: noFaults() };
     this.extraUnknown = new Set();
     this.callLog.length = 0;
+    this.callInstants.length = 0;
+  }
+
+  callTimes(): readonly number[] {
+    return this.callInstants;
   }
 
   close(): Promise<void> {
@@ -111,6 +117,7 @@ class SimulatorServer implements MarketDataSimulator {
     }
     const query = Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'token'));
     this.callLog.push({ provider: target.provider, ticker: target.ticker, path: url.pathname, query });
+    this.callInstants.push(this.clock().getTime());
     [...this.callWatchers].forEach((watcher) => watcher());
     const respond = (): void => this.afterLatency(target.provider, res, () => send(res, this.safeAnswer(target, req, url)));
     if (!this.faults[target.provider].hang) return respond();

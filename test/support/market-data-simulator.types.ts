@@ -30,6 +30,8 @@ export interface MarketDataSimulator {
   readonly tiingoApiKey: string;
   readonly finnhubApiKey: string;
   readonly callLog: readonly SimulatorCall[];
+  /** Epoch ms on the simulator's clock of each entry of callLog, same order. */
+  callTimes(): readonly number[];
   setLatency(provider: SimulatedProvider, ms: number): void;
   /** Every data call answers this status (e.g. 500, 503) until cleared with null. */
   failWith(provider: SimulatedProvider, status: number | null): void;

@@ -22,10 +22,13 @@ export interface ServiceProcess {
  * The built service (`npm run build` → dist/src/main.js) as a separate OS process, for what only
  * processes show: several instances sharing tables, signals, exit codes.
  */
-export async function startServiceProcess(env: Record<string, string | undefined>): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  env: Record<string, string | undefined>,
+  options: { readonly nodeArgs?: readonly string[] } = {},
+): Promise<ServiceProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does)`);
   const port = await findFreePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN], {
     env: { ...process.env, ...baseTestEnv(), LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
