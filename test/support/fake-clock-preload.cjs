@@ -1,3 +1,4 @@
+/* global process, globalThis */
 'use strict';
 /**
  * `node --require fake-clock-preload.cjs`: the process's Date runs on a shared simulated clock,
