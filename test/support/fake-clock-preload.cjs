@@ -1,4 +1,4 @@
-/* global process, globalThis */
+/* global process */
 'use strict';
 /**
  * `node --require fake-clock-preload.cjs`: the process's Date runs on a shared simulated clock,
