@@ -4,10 +4,11 @@ import { startLocalEnvironment } from '../scripts/local-stack/local-environment'
 import { BenchContext, Figure, figureKey, Scenario } from './bench.types';
 import { configurationsScenario } from './scenarios/configurations';
 import { healthScenario } from './scenarios/health';
+import { liveScenario } from './scenarios/live';
 import { ohlcScenario } from './scenarios/ohlc';
 import { quotaScenario } from './scenarios/quota';
 
-const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario, quotaScenario, ohlcScenario];
+const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario, quotaScenario, ohlcScenario, liveScenario];
 
 /** Provider quotas high enough that no bench request is ever refused for quota (see the quota and ohlc scenarios). */
 const BENCH_QUOTA_LIMITS = {

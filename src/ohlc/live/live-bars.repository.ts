@@ -46,9 +46,11 @@ export class LiveBarsRepository {
   }
 
   /** Strongly consistent: a reader must see a write the moment it is made, wherever it was made. */
-  async read(key: LiveKey): Promise<LiveRecord | undefined> {
-    const result = await this.call((signal) =>
-      this.clients.documents.send(new GetCommand({ TableName: this.table, Key: this.keyOf(key), ConsistentRead: true }), { abortSignal: signal }),
+  async read(key: LiveKey, budgetMs = CALL_BUDGET_MS): Promise<LiveRecord | undefined> {
+    const result = await this.call(
+      (signal) =>
+        this.clients.documents.send(new GetCommand({ TableName: this.table, Key: this.keyOf(key), ConsistentRead: true }), { abortSignal: signal }),
+      budgetMs,
     );
     return fromLiveItem(result.Item);
   }
@@ -127,8 +129,8 @@ export class LiveBarsRepository {
     }
   }
 
-  private async call<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = { signal: AbortSignal.timeout(CALL_BUDGET_MS), deadlineAt: Date.now() + CALL_BUDGET_MS };
+  private async call<T>(operation: (signal: AbortSignal) => Promise<T>, budgetMs = CALL_BUDGET_MS): Promise<T> {
+    const deadline = { signal: AbortSignal.timeout(budgetMs), deadlineAt: Date.now() + budgetMs };
     try {
       return await this.resilience.execute('dynamodb', operation, { deadline });
     } catch (error) {
