@@ -3,7 +3,8 @@ import { AppError } from './app-error';
 
 /**
  * What `details.dependency` may name: one of the guarded dependencies, the market-data providers
- * as a whole, or the identity provider that publishes the token signing keys (JWKS).
+ * as a whole, the identity provider that publishes the token signing keys (JWKS), or this
+ * instance's capacity for live streams.
  */
 export type ExternalDependency = DependencyName | 'market-data' | 'identity-provider' | 'live-streams';
 
