@@ -193,6 +193,23 @@ describe('OHLC live stream (e2e)', () => {
     expect(testApp.server.listenerCount('request')).toBe(1);
   }, 120_000);
 
+  it('is documented as text/event-stream and reported in the metrics', async () => {
+    const doc = (await request(testApp.server).get('/docs-json').expect(200)).body as {
+      paths: Record<string, { get?: { parameters?: Array<{ name: string; required?: boolean }>; responses: Record<string, { content?: object }> } }>;
+    };
+    const operation = doc.paths['/api/v2/tickers/{ticker}/ohlc/stream']?.get;
+    expect(Object.keys(operation?.responses['200'].content ?? {})).toEqual(['text/event-stream']);
+    expect(operation?.parameters?.find((p) => p.name === 'resolution')).toMatchObject({ required: true });
+
+    const client = await stream('METR', '5');
+    await client.waitFor((c) => c.events.length >= 1);
+    const metrics = (await request(testApp.server).get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^ohlc_live_streams_open 1$/m);
+    expect(metrics).toMatch(/^ohlc_live_polls_total\{outcome="ok"\} [1-9]/m);
+    expect(metrics).toContain('ohlc_live_fanout_lag_seconds_bucket');
+    client.close();
+  });
+
   // Last: it closes the app.
   it('at shutdown sends end to every stream and closes it', async () => {
     const client = await stream('SHUT', '5');
