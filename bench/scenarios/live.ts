@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { signDevToken } from '../../scripts/lib/dev-token';
 import { findFreePort } from '../../scripts/local-stack/free-port';
 import { encodeBars, livePk } from '../../src/ohlc/live/live-bars.items';
 import { openSse, type SseClient } from '../../test/support/sse-client';
@@ -55,16 +56,22 @@ async function measure(local: BenchContext['local'], readMs: number, suffix: str
       ...process.env, ...local.env, PORT: String(port), LOG_LEVEL: 'warn',
       FAKE_CLOCK_START_MS: String(SESSION_INSTANT), FAKE_CLOCK_ANCHOR_MS: String(anchor), FAKE_CLOCK_SPEED: '1',
       OHLC_LIVE_POLL_SECONDS: '3600', OHLC_LIVE_READ_MS: String(readMs),
-      OHLC_LIVE_MAX_STREAMS_PER_USER: String(STREAMS * 2), OHLC_LIVE_MAX_STREAMS: String(STREAMS * 2),
+      OHLC_LIVE_MAX_STREAMS: String(STREAMS * 2),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   const path = `${url}/api/v2/tickers/${ticker}/ohlc/stream?resolution=1`;
   const clients: SseClient[] = [];
+  // One user per stream: the per-user limit (5 by default) stays as in production.
+  const tokenFor = (i: number): Promise<string> =>
+    signDevToken({ secret: local.env.AUTH_JWT_SECRET, issuer: local.env.AUTH_ISSUER, audience: local.env.AUTH_AUDIENCE, sub: `live-bench${suffix}-${i}`, roles: [] });
+  let users = 0;
   const openStreams = async (count: number): Promise<void> => {
     for (let i = 0; i < count; i += 50) {
-      clients.push(...(await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => openSse(path, { Authorization: `Bearer ${local.token}` })))));
+      const batch = Array.from({ length: Math.min(50, count - i) }, async () =>
+        openSse(path, { Authorization: `Bearer ${await tokenFor(users++)}` }));
+      clients.push(...(await Promise.all(batch)));
     }
     await Promise.all(clients.map((c) => c.waitFor((x) => x.events.length >= 1, 60_000)));
   };

@@ -35,6 +35,7 @@ describe('OHLC live stream (e2e)', () => {
   let testApp: TestApp;
   let baseUrl: string;
   let auth: string;
+  let appEnv: Record<string, string>;
 
   const intradayCalls = (ticker: string): number =>
     simulator.callLog.filter((call) => call.ticker.toUpperCase() === ticker && call.path.includes('/iex/')).length;
@@ -44,8 +45,8 @@ describe('OHLC live stream (e2e)', () => {
   beforeAll(async () => {
     resources = await createTestAwsResources();
     simulator = await startMarketDataSimulator({ clock: clock.now, live: true });
-    const env = { ...resources.env, ...simulatorEnv(simulator), OHLC_LIVE_READ_MS: '20', OHLC_LIVE_POLL_SECONDS: '15' };
-    testApp = await startTestApp(env, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
+    appEnv = { ...resources.env, ...simulatorEnv(simulator), OHLC_LIVE_READ_MS: '20', OHLC_LIVE_POLL_SECONDS: '15' };
+    testApp = await startTestApp(appEnv, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
     await testApp.app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(testApp.server.address() as AddressInfo).port}`;
     auth = await testApp.bearer('user-1');
@@ -162,6 +163,29 @@ describe('OHLC live stream (e2e)', () => {
     expect(again.status).toBe(200);
     again.close();
     open.slice(1).forEach((c) => c.close());
+  });
+
+  it('counts a user\'s streams across instances', async () => {
+    const other = await startTestApp(appEnv, {
+      overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }),
+    });
+    await other.app.listen(0, '127.0.0.1');
+    const otherUrl = `http://127.0.0.1:${(other.server.address() as AddressInfo).port}`;
+    try {
+      const token = await testApp.bearer('two-instance-user');
+      const onOther = (ticker: string): Promise<SseClient> =>
+        openSse(`${otherUrl}/api/v2/tickers/${ticker}/ohlc/stream?resolution=5`, { Authorization: token });
+      const open = [...(await Promise.all(['XA', 'XB', 'XC'].map((t) => stream(t, '5', token)))), ...(await Promise.all(['XD', 'XE'].map(onOther)))];
+      await Promise.all(open.map((c) => c.waitFor((x) => x.events.length >= 1)));
+      const refused = await onOther('XF');
+      await refused.waitFor((c) => c.ended());
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(refused.body())).toMatchObject({ code: 'RATE_LIMITED' });
+      open.forEach((c) => c.close());
+      await waitUntil(() => other.app.get(LiveStreams).openStreams === 0 && testApp.app.get(LiveStreams).openStreams === 0);
+    } finally {
+      await other.close();
+    }
   });
 
   it('leaves no timer, socket or listener behind after 500 connect/disconnect cycles', async () => {

@@ -11,6 +11,7 @@ import type { LiveKey } from './live-bars.items';
 import { LiveBarsRepository } from './live-bars.repository';
 import { LiveFeed, LiveSubscriber, noticeChunk } from './live-feed';
 import { LivePoller } from './live-poller';
+import { LiveUserSlots } from './live-user-slots';
 import { liveCapacityError, LiveStreamLimitError } from './live.errors';
 import { LiveMetrics } from './live.metrics';
 import type { SseSink } from './sse-sink';
@@ -43,6 +44,7 @@ export class LiveStreams implements BeforeApplicationShutdown {
     private readonly clock: OhlcClock,
     private readonly repository: LiveBarsRepository,
     private readonly poller: LivePoller,
+    private readonly slots: LiveUserSlots,
     private readonly metrics: LiveMetrics,
     settings: Settings,
     @InjectPinoLogger(LiveStreams.name) private readonly logger: PinoLogger,
@@ -67,7 +69,12 @@ export class LiveStreams implements BeforeApplicationShutdown {
     this.admit(request.userId);
     let subscribed = false;
     let feed: LiveFeed | undefined;
+    let slot: string | undefined;
     try {
+      slot = await this.slots.acquire(request.userId).catch((error: unknown) => {
+        if (error instanceof LiveStreamLimitError) this.metrics.refused.inc({ reason: 'user_limit' });
+        throw error;
+      });
       const today = this.calendar.marketToday();
       const span = { start: today, end: today };
       const session = this.calendar.session(today);
@@ -89,12 +96,15 @@ export class LiveStreams implements BeforeApplicationShutdown {
       feed.add(subscriber);
       subscribed = true;
       const subscribedFeed = feed;
+      const subscribedSlot = slot;
       sink.onClose(() => {
         subscribedFeed.remove(subscriber);
-        this.release(request.userId);
+        // Counted as open until its slot is free everywhere, so a reopen right after is admitted.
+        void this.slots.release(request.userId, subscribedSlot).finally(() => this.release(request.userId));
       });
     } finally {
       if (!subscribed) {
+        if (slot) void this.slots.release(request.userId, slot);
         this.release(request.userId);
         if (feed && feed.subscribers.size === 0) feed.stop();
       }

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Settings } from '../../config/settings';
+import { LiveUserSlotsRepository } from './live-user-slots.repository';
+import { LiveStreamLimitError } from './live.errors';
+
+/** An instance vouches for its streams this long; a crashed instance's streams stop counting then. */
+export const SLOT_TTL_MS = 60_000;
+const HEARTBEAT_MS = 20_000;
+/** Opens of one user racing each other: each round admits at least one of them. */
+const ADMIT_ATTEMPTS = 8;
+const RETRY_JITTER_MS = 25;
+
+/**
+ * OHLC_LIVE_MAX_STREAMS_PER_USER across the cluster: each open stream holds an entry in the
+ * user's slots item (optimistic revision check, so concurrent opens on any instances cannot both
+ * take the last slot), renewed by a heartbeat while open, removed when it closes. Times are wall
+ * clock: they are about instances being alive now. While DynamoDB cannot be asked, streams are
+ * admitted against this instance's own count only (a live chart matters more than an exact cap).
+ */
+@Injectable()
+export class LiveUserSlots {
+  private readonly mine = new Map<string, Set<string>>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly max: number;
+
+  constructor(
+    private readonly repository: LiveUserSlotsRepository,
+    settings: Settings,
+    @InjectPinoLogger(LiveUserSlots.name) private readonly logger: PinoLogger,
+  ) {
+    this.max = settings.live.maxStreamsPerUser;
+  }
+
+  /** A slot for one more stream of the user, or LiveStreamLimitError. Returns its id for release(). */
+  async acquire(userId: string): Promise<string> {
+    const streamId = randomUUID();
+    for (let attempt = 0; attempt < ADMIT_ATTEMPTS; attempt++) {
+      const admitted = await this.tryAdmit(userId, streamId).catch((error: unknown) => {
+        if (error instanceof LiveStreamLimitError) throw error;
+        this.logger.warn({ error_name: error instanceof Error ? error.name : typeof error }, 'live stream slots unavailable; admitting on the local count');
+        return true;
+      });
+      if (admitted) {
+        this.track(userId, streamId);
+        return streamId;
+      }
+      await delay(Math.random() * RETRY_JITTER_MS * (attempt + 1));
+    }
+    // Lost every race: others are opening this user's streams right now, so the slots are taken.
+    throw new LiveStreamLimitError(this.max);
+  }
+
+  /** Resolves once the slot is free cluster-wide (or could not be freed: it then expires by itself). */
+  async release(userId: string, streamId: string): Promise<void> {
+    const ids = this.mine.get(userId);
+    ids?.delete(streamId);
+    if (ids?.size === 0) this.mine.delete(userId);
+    if (this.mine.size === 0) this.stopHeartbeat();
+    await this.repository.remove(userId, streamId).catch(() => undefined);
+  }
+
+  private async tryAdmit(userId: string, streamId: string): Promise<boolean> {
+    const state = await this.repository.read(userId);
+    const now = Date.now();
+    const entries = Object.entries(state.streams);
+    const expired = entries.filter(([, until]) => until < now).map(([id]) => id);
+    if (entries.length - expired.length >= this.max) throw new LiveStreamLimitError(this.max);
+    return this.repository.admit(userId, { streamId, until: now + SLOT_TTL_MS, expired, seenRev: state.rev });
+  }
+
+  private track(userId: string, streamId: string): void {
+    let ids = this.mine.get(userId);
+    if (!ids) this.mine.set(userId, (ids = new Set()));
+    ids.add(streamId);
+    this.heartbeat ??= setInterval(() => this.renewAll(), HEARTBEAT_MS);
+  }
+
+  private renewAll(): void {
+    const until = Date.now() + SLOT_TTL_MS;
+    for (const [userId, ids] of this.mine) this.repository.renew(userId, [...ids], until).catch(() => undefined);
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+}
