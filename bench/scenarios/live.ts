@@ -118,8 +118,10 @@ async function measure(local: BenchContext['local'], readMs: number, suffix: str
   } finally {
     clients.forEach((c) => c.close());
     documents.destroy();
-    api.kill('SIGTERM');
-    await once(api, 'exit');
+    if (api.exitCode === null && api.signalCode === null) {
+      api.kill('SIGTERM');
+      await once(api, 'exit');
+    }
   }
 }
 
