@@ -64,7 +64,8 @@ export class LivePoller {
       // The time the poll was asked, not answered: a bar ending in between is not vouched final.
       const written = await this.repository.writeBars(key, { token, bars: fetched.candles, polledAt: now, source: fetched.source });
       this.metrics.polls.inc({ outcome: written ? 'ok' : 'lease_lost' });
-      if (written && stored > 1) await this.repository.setSlowdown(key, { token, slowdown: 1, slowUntil: 0, nextPollAt });
+      // Back to normal only once a poll at the normal pace got through, not one at the slow pace.
+      if (written && stored > 1 && pace === 1) await this.repository.setSlowdown(key, { token, slowdown: 1, slowUntil: 0, nextPollAt });
     } catch (error) {
       if (error instanceof MarketDataThrottledError) return this.slowDown(key, token, now, stored, error.retryAfterSeconds);
       this.metrics.polls.inc({ outcome: 'error' });
