@@ -96,4 +96,31 @@ describe('Tracing (e2e)', () => {
     expect(retries.length).toBeGreaterThan(0);
     expect(retries[0].attributes.dependency).toBe('tiingo');
   });
+
+  it('records a call refused by an open breaker as an event on the request span', async () => {
+    // A process whose Tiingo breaker opens on the first failure and stays open for the test.
+    const fragile = await startServiceProcess({
+      ...resources.env,
+      ...simulatorEnv(simulator),
+      CIRCUIT_TIINGO_FAILURE_THRESHOLD: '1',
+      CIRCUIT_TIINGO_HALF_OPEN_AFTER_MS: '600000',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    });
+    try {
+      simulator.failWith('tiingo', 503);
+      const query = (ticker: string) => request(fragile.url).get(`/api/v2/tickers/${ticker}/ohlc`).query({ resolution: 'D', start_date: '2026-09-14', end_date: '2026-09-18' });
+      await query('AMZN').set('Authorization', auth).expect(200);
+      const { traceparent, traceId } = newTraceparent();
+
+      await query('GOOG').set('Authorization', auth).set('traceparent', traceparent).expect(200);
+
+      const spans = await receiver.waitFor((all) => all.some((span) => span.traceId === traceId && span.kind === SERVER));
+      const server = spans.find((span) => span.traceId === traceId && span.kind === SERVER)!;
+      const rejected = server.events.filter((event) => event.name === 'circuit_breaker.rejected');
+      expect(rejected.map((event) => event.attributes.dependency)).toEqual(['tiingo']);
+      expect(spans.some((span) => span.traceId === traceId && span.name === 'tiingo GET')).toBe(false);
+    } finally {
+      await fragile.stop();
+    }
+  });
 });
