@@ -1,13 +1,17 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
 import request from 'supertest';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
-import { signTestToken } from '../support/test-app';
+import { baseTestEnv, signTestToken } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 import { simulatorEnv } from './ohlc.fixtures';
 
 const SERVER = 2;
+const MAIN = resolve(__dirname, '../../dist/src/main.js');
 
 /** Walks parent links up to the root of the span's trace, within the spans received. */
 function ancestors(span: ReceivedSpan, all: readonly ReceivedSpan[]): ReceivedSpan[] {
@@ -122,5 +126,18 @@ describe('Tracing (e2e)', () => {
     } finally {
       await fragile.stop();
     }
+  });
+});
+
+describe('OTEL_EXPORTER_OTLP_ENDPOINT at start-up', () => {
+  it('stops the process with a line naming the variable when it is not an http(s) URL', async () => {
+    const env = { PATH: process.env.PATH, ...baseTestEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' };
+    const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('config error: OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL (got "collector:4318")');
   });
 });
