@@ -67,6 +67,7 @@ describe('Tracing (e2e)', () => {
     const server = trace.filter((span) => span.kind === SERVER);
     expect(server).toHaveLength(1);
     expect(server[0].parentSpanId).toBe(parentId);
+    expect(server[0].name).toBe('GET /api/v2/tickers/:ticker/ohlc');
     const dynamodb = trace.filter((span) => span.name.startsWith('DynamoDB.'));
     const provider = trace.filter((span) => span.name === 'tiingo GET');
     expect(provider).toHaveLength(1);

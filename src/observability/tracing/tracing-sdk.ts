@@ -1,4 +1,5 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { context, propagation, trace, type Span } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -36,7 +37,10 @@ export function startTracing(options: TracingOptions): () => Promise<void> {
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? '') }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.test(req.url ?? ''),
+        applyCustomAttributesOnSpan: nameServerSpanByRoute,
+      }),
       new AwsInstrumentation({ suppressInternalInstrumentation: true }),
       // Finnhub's token travels in the query string: spans keep the path only.
       new UndiciInstrumentation({ startSpanHook: (request) => withoutQuery(request.origin, request.path) }),
@@ -44,6 +48,20 @@ export function startTracing(options: TracingOptions): () => Promise<void> {
     ],
   });
   return () => provider.shutdown();
+}
+
+/**
+ * `GET /api/v2/tickers/:ticker/ohlc` rather than `GET`: the matched route pattern (the one the
+ * metrics use), never the raw path. Express has set `route` and `baseUrl` by the time it finishes.
+ */
+function nameServerSpanByRoute(span: Span, request: ClientRequest | IncomingMessage): void {
+  // Called for outgoing requests too; only an incoming one (an IncomingMessage) has httpVersion.
+  if (!('httpVersion' in request)) return;
+  const matched = request as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+  if (typeof matched.route?.path !== 'string') return;
+  const route = `${matched.baseUrl ?? ''}${matched.route.path}`;
+  span.setAttribute('http.route', route);
+  span.updateName(`${request.method ?? 'GET'} ${route}`);
 }
 
 function withoutQuery(origin: string, path: string): Record<string, string> {
