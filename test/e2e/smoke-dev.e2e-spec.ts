@@ -1,5 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -91,6 +92,14 @@ describe('Smoke command against the dev stack (e2e)', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^smoke: FAIL live .*no answer/m);
     expect(result.stdout).toContain('smoke: failed at step live');
+  });
+
+  it('runs from the production image: its compiled files require only Node built-ins and each other', () => {
+    const files = [SMOKE, resolve(dirname(SMOKE), 'lib/smoke-steps.js')];
+    const required = files.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]));
+
+    expect(required.length).toBeGreaterThan(0);
+    expect(required.filter((name) => !name.startsWith('node:') && name !== './lib/smoke-steps')).toEqual([]);
   });
 
   it('rejects a wrong command line with usage and exit 2', async () => {
