@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import request from 'supertest';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
@@ -126,6 +128,23 @@ describe('Tracing (e2e)', () => {
       expect(spans.some((span) => span.traceId === traceId && span.name === 'tiingo GET')).toBe(false);
     } finally {
       await fragile.stop();
+    }
+  });
+});
+
+describe('Tracing with a collector that never answers (e2e)', () => {
+  it('still shuts down cleanly on SIGTERM: the final flush is bounded', async () => {
+    const hanging = createServer(() => undefined);
+    await new Promise<void>((done) => hanging.listen(0, '127.0.0.1', done));
+    const endpoint = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+    const service = await startServiceProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+    try {
+      await request(service.url).get('/api/v2/tickers/search').query({ q: 'AAPL' }).expect(200);
+
+      expect(await service.stop('SIGTERM')).toBe(0);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
     }
   });
 });

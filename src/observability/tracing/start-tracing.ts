@@ -17,12 +17,14 @@ if (endpoint && URL.canParse(endpoint)) {
   stop = sdk.startTracing({ endpoint, serviceName: process.env.OTEL_SERVICE_NAME?.trim() || 'market-dashboard-api' });
 }
 
-/** Exports the spans still buffered; called once at shutdown. A no-op when tracing is off. */
-export async function stopTracing(): Promise<void> {
-  await stop?.().catch(() => undefined);
-}
+/** At shutdown an unreachable collector must not hold the exit past the shutdown grace. */
+const FLUSH_LIMIT_MS = 2000;
 
-/** Whether this process exports traces (the bench and tests read it). */
-export function tracingEnabled(): boolean {
-  return stop !== undefined;
+/** Exports the spans still buffered (at most FLUSH_LIMIT_MS); called once at shutdown. A no-op when tracing is off. */
+export async function stopTracing(): Promise<void> {
+  if (!stop) return;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_LIMIT_MS).unref()));
+  await Promise.race([stop().catch(() => undefined), limit]);
+  clearTimeout(timer);
 }
