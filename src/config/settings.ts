@@ -140,6 +140,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
       readIntervalMs: read.integer('OHLC_LIVE_READ_MS', 1000, 10, 60_000),
     },
   );
+  // Only validated here: observability/tracing/start-tracing.ts reads it before anything else loads.
+  read.url('OTEL_EXPORTER_OTLP_ENDPOINT');
   if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
   return settings;
 }
