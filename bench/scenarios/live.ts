@@ -53,12 +53,16 @@ async function measure(local: BenchContext['local'], readMs: number, suffix: str
   const fakeNow = (): number => SESSION_INSTANT + (Date.now() - anchor);
   const api = spawn(process.execPath, ['--require', PRELOAD, MAIN], {
     env: {
-      ...process.env, ...local.env, PORT: String(port), LOG_LEVEL: 'warn',
+      ...process.env, ...local.env, PORT: String(port), LOG_LEVEL: 'info',
       FAKE_CLOCK_START_MS: String(SESSION_INSTANT), FAKE_CLOCK_ANCHOR_MS: String(anchor), FAKE_CLOCK_SPEED: '1',
       OHLC_LIVE_POLL_SECONDS: '3600', OHLC_LIVE_READ_MS: String(readMs),
       OHLC_LIVE_MAX_STREAMS: String(STREAMS * 2),
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // Warnings of the API (e.g. failed feed ticks) are worth seeing next to the figures.
+  api.stdout?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.includes('"level":40') || line.includes('"level":50')) console.error(`live bench API: ${line.slice(0, 300)}`);
   });
   const url = `http://127.0.0.1:${port}`;
   const path = `${url}/api/v2/tickers/${ticker}/ohlc/stream?resolution=1`;
@@ -68,8 +72,9 @@ async function measure(local: BenchContext['local'], readMs: number, suffix: str
     signDevToken({ secret: local.env.AUTH_JWT_SECRET, issuer: local.env.AUTH_ISSUER, audience: local.env.AUTH_AUDIENCE, sub: `live-bench${suffix}-${i}`, roles: [] });
   let users = 0;
   const openStreams = async (count: number): Promise<void> => {
-    for (let i = 0; i < count; i += 50) {
-      const batch = Array.from({ length: Math.min(50, count - i) }, async () =>
+    // 20 at a time: a burst of opens is not what this scenario measures (each one costs DynamoDB calls).
+    for (let i = 0; i < count; i += 20) {
+      const batch = Array.from({ length: Math.min(20, count - i) }, async () =>
         openSse(path, { Authorization: `Bearer ${await tokenFor(users++)}` }));
       clients.push(...(await Promise.all(batch)));
     }
@@ -83,6 +88,7 @@ async function measure(local: BenchContext['local'], readMs: number, suffix: str
     await openStreams(STREAMS);
     const rssOpen = await rssMb(api.pid ?? Number.NaN);
     const measured = clients.slice(100);
+    await untilBreakerClosed(url);
 
     // The forming bar is the snapshot's last one: each write changes its close, as a poll would.
     type Wire = { date: string; open: number; high: number; low: number; close: number; volume: number };
@@ -101,10 +107,17 @@ async function measure(local: BenchContext['local'], readMs: number, suffix: str
         ExpressionAttributeValues: { ':bars': encodeBars([...history, bar]), ':polled': fakeNow(), ':written': Date.now(), ':one': 1 },
       }));
       const writtenAt = Date.now();
+      const got = (x: SseClient): boolean => x.events.some((e) => e.event === 'bar' && (e.data as { close: number }).close === close);
       await Promise.all(measured.map(async (client) => {
-        await client.waitFor((x) => x.events.some((e) => e.event === 'bar' && (e.data as { close: number }).close === close), 30_000);
+        await client.waitFor(got, 30_000);
         samples.push(Date.now() - writtenAt);
-      }));
+      })).catch(async (error: unknown) => {
+        const missing = measured.filter((c) => !got(c));
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        console.error(`live bench: write ${k} missing at ${missing.length} clients (ended: ${missing.filter((c) => c.ended()).length});`,
+          metrics.split('\n').filter((line) => line.startsWith('ohlc_live_')).join(' | '));
+        throw error;
+      });
     }
     const interval = `read interval ${readMs} ms`;
     return [
@@ -123,6 +136,17 @@ async function measure(local: BenchContext['local'], readMs: number, suffix: str
       await once(api, 'exit');
     }
   }
+}
+
+/** Opening 1 100 streams on a loaded DynamoDB Local may trip the breaker; fan-out is measured on a healthy one. */
+async function untilBreakerClosed(url: string): Promise<void> {
+  const giveUpAt = Date.now() + 120_000;
+  while (Date.now() < giveUpAt) {
+    const body = (await (await fetch(`${url}/health/circuits`)).json()) as { circuits: Record<string, string> };
+    if (body.circuits.dynamodb === 'CLOSED') return;
+    await delay(500);
+  }
+  throw new Error('the dynamodb breaker of the live bench API stayed open');
 }
 
 async function waitForReady(url: string): Promise<void> {

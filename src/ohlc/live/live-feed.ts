@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PinoLogger } from 'nestjs-pino';
+import { RequestContexts } from '../../common/http/request-context';
 import type { OhlcClock } from '../ohlc-clock';
 import type { Candle } from '../ohlc.types';
 import { BarTiming, changesSince, Cursor, cursorKey } from './live-bars';
@@ -9,6 +10,8 @@ import type { LivePoller } from './live-poller';
 import type { LiveMetrics } from './live.metrics';
 import { sseComment, sseEvent } from './sse';
 
+/** Feed calls carry explicit budgets; the context's own signal is never the one that fires. */
+const NEVER_ABORTED = new AbortController().signal;
 /** Comments go out well inside API.md's 15 s, whatever the read interval adds. */
 export const KEEP_ALIVE_MS = 10_000;
 /** After the close, a feed waits this many poll intervals for the post-close poll before it ends anyway. */
@@ -58,7 +61,7 @@ export class LiveFeed {
   ) {
     this.timing = { resolutionMs: RESOLUTION_MS[key.resolution], closeMs };
     this.lastWriteAt = deps.clock.now().getTime();
-    this.ready = this.tick();
+    this.ready = this.scheduledTick();
   }
 
   /** The bars this instance knows, for snapshots and the OHLC route. */
@@ -102,20 +105,30 @@ export class LiveFeed {
     }
   }
 
+  /**
+   * Ticks run in a context of their own, not in the request that happened to create the feed:
+   * their logs must not carry that request's id, and every call sets its own budget.
+   */
+  private scheduledTick(): Promise<void> {
+    const context = { requestId: `live-feed-${this.key.ticker}-${this.key.resolution}`, deadline: NEVER_ABORTED, deadlineAt: Number.MAX_SAFE_INTEGER };
+    return RequestContexts.run(context, () => this.tick());
+  }
+
+  /** Whatever fails in one tick, the next is scheduled: a feed never dies while it has clients. */
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
       await this.deps.poller.pollIfDue(this.key, this.token, this.record);
       const fresh = await this.deps.repository.read(this.key);
       if (fresh && !this.stopped) this.apply(fresh);
+      const now = this.deps.clock.now().getTime();
+      if (!this.stopped && this.sessionOver(now)) this.endAll('market_closed');
+      else if (now - this.lastWriteAt >= KEEP_ALIVE_MS) this.broadcast(sseComment('keep-alive'), now);
     } catch (error) {
       this.deps.logger.warn({ ticker: this.key.ticker, error_name: error instanceof Error ? error.name : typeof error }, 'live feed tick failed');
+    } finally {
+      if (!this.stopped) this.timer = setTimeout(() => void this.scheduledTick(), this.deps.readIntervalMs);
     }
-    if (this.stopped) return;
-    const now = this.deps.clock.now().getTime();
-    if (this.sessionOver(now)) return this.endAll('market_closed');
-    if (now - this.lastWriteAt >= KEEP_ALIVE_MS) this.broadcast(sseComment('keep-alive'), now);
-    this.timer = setTimeout(() => void this.tick(), this.deps.readIntervalMs);
   }
 
   private apply(fresh: LiveRecord): void {
