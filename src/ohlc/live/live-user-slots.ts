@@ -12,6 +12,7 @@ const HEARTBEAT_MS = 20_000;
 /** Opens of one user racing each other: each round admits at least one of them. */
 const ADMIT_ATTEMPTS = 8;
 const RETRY_JITTER_MS = 25;
+const RENEW_CONCURRENCY = 8;
 
 /**
  * OHLC_LIVE_MAX_STREAMS_PER_USER across the cluster: each open stream holds an entry in the
@@ -24,6 +25,7 @@ const RETRY_JITTER_MS = 25;
 export class LiveUserSlots {
   private readonly mine = new Map<string, Set<string>>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
   private readonly max: number;
 
   constructor(
@@ -78,9 +80,22 @@ export class LiveUserSlots {
     this.heartbeat ??= setInterval(() => this.renewAll(), HEARTBEAT_MS);
   }
 
+  /**
+   * One UpdateItem per user, a few at a time: a thousand users must not become a thousand
+   * simultaneous writes every heartbeat. A round still running when the next is due is left alone.
+   */
   private renewAll(): void {
+    if (this.renewing) return;
     const until = Date.now() + SLOT_TTL_MS;
-    for (const [userId, ids] of this.mine) this.repository.renew(userId, [...ids], until).catch(() => undefined);
+    const users = [...this.mine.entries()];
+    const worker = async (): Promise<void> => {
+      for (let next = users.shift(); next; next = users.shift()) {
+        await this.repository.renew(next[0], [...next[1]], until).catch(() => undefined);
+      }
+    };
+    this.renewing = Promise.all(Array.from({ length: RENEW_CONCURRENCY }, worker)).then(() => {
+      this.renewing = undefined;
+    });
   }
 
   private stopHeartbeat(): void {
