@@ -77,7 +77,8 @@ export class LiveUserSlots {
     let ids = this.mine.get(userId);
     if (!ids) this.mine.set(userId, (ids = new Set()));
     ids.add(streamId);
-    this.heartbeat ??= setInterval(() => this.renewAll(), HEARTBEAT_MS);
+    // Unref'd: the open streams keep the process alive, never the heartbeat for them.
+    this.heartbeat ??= setInterval(() => this.renewAll(), HEARTBEAT_MS).unref();
   }
 
   /**
