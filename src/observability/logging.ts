@@ -5,8 +5,6 @@ import { requestIdOf } from '../common/http/request-id';
 import { routeOf } from './http-metrics.middleware';
 import { redactQuery } from './redact-query';
 
-export { redactQuery } from './redact-query';
-
 /**
  * JSON logs, one completion line per request (method, route, status, latency), the request id on
  * every line, and credentials redacted wherever they could appear.
