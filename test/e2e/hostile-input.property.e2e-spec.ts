@@ -12,6 +12,8 @@ interface Route {
   readonly path: string;
   readonly query: readonly string[];
   readonly headers: readonly string[];
+  /** A valid value of each required query parameter, from the document's example, enum or default. */
+  readonly requiredQuery: Readonly<Record<string, string>>;
 }
 
 interface HostileRequest {
@@ -22,10 +24,9 @@ interface HostileRequest {
 }
 
 const RUNS_PER_ROUTE = 100;
-/** Query parameters a route needs to answer 2xx; the property adds hostile ones on top. */
+/** Valid query values the document does not give (no example); the property adds hostile ones on top. */
 const VALID_QUERY: Record<string, Record<string, string>> = {
   '/api/v2/tickers/search': { q: 'app' },
-  '/api/v2/tickers/validate': { symbol: 'AAPL' },
   '/api/v2/tickers/{ticker}/ohlc': { resolution: 'D', range: '1M' },
 };
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -120,7 +121,7 @@ describe('hostile headers and parameters (property)', () => {
   function requestFor(route: Route): fc.Arbitrary<Promise<HostileRequest>> {
     const pathParams = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
     const headerNames = [...new Set([...COMMON_HEADERS, ...route.headers])];
-    const validQuery = Object.entries(VALID_QUERY[route.path] ?? {});
+    const validQuery = Object.entries({ ...route.requiredQuery, ...VALID_QUERY[route.path] });
     const maybe = <T>(valid: T, hostile: fc.Arbitrary<T>): fc.Arbitrary<T> => fc.oneof({ weight: 2, arbitrary: fc.constant(valid) }, { weight: 1, arbitrary: hostile });
     return fc
       .record({
@@ -231,14 +232,30 @@ describe('hostile headers and parameters (property)', () => {
 
 /** Every operation of the OpenAPI document, with its documented query and header parameters. */
 function routesOf(documentJson: string): Route[] {
-  const document = JSON.parse(documentJson) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>> };
+  interface Parameter {
+    name: string;
+    in: string;
+    required?: boolean;
+    schema?: { example?: unknown; enum?: unknown[]; default?: unknown };
+  }
+  const document = JSON.parse(documentJson) as { paths: Record<string, Record<string, { parameters?: Parameter[] }>> };
+  const validValue = (p: Parameter): string | undefined => {
+    const value = p.schema?.example ?? p.schema?.enum?.[0] ?? p.schema?.default;
+    return value === undefined ? undefined : String(value);
+  };
   return Object.entries(document.paths).flatMap(([path, operations]) =>
-    Object.entries(operations).map(([method, operation]) => ({
-      method: method.toUpperCase(),
-      path,
-      query: (operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-      headers: (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
-    })),
+    Object.entries(operations).map(([method, operation]) => {
+      const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
+      return {
+        method: method.toUpperCase(),
+        path,
+        query: query.map((p) => p.name),
+        headers: (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase()),
+        requiredQuery: Object.fromEntries(
+          query.filter((p) => p.required).flatMap((p) => (validValue(p) === undefined ? [] : [[p.name, validValue(p)!] as const])),
+        ),
+      };
+    }),
   );
 }
 
