@@ -3,17 +3,24 @@ import { isBuiltin } from 'node:module';
 import { dirname, join, posix, resolve } from 'node:path';
 
 /**
- * What the runtime image ships of the build output: the compiled files `node dist/src/main.js`
- * and the compose file's init job (`node dist/scripts/db-init.js`) load, found by following their
- * `require` calls — nothing else of dist/ (simulator, benchmarks, dev launcher, dev token).
+ * What the runtime image ships of the build output: the compiled files `node dist/src/main.js`,
+ * the compose file's init job (`node dist/scripts/db-init.js`) and the post-deploy smoke task
+ * (`node dist/scripts/smoke.js`) load, found by following their `require` calls — nothing else of
+ * dist/ (simulator, benchmarks, dev launcher, dev token).
  * The Dockerfile copies exactly this list (`--copy-to`), and a test checks it from a fresh build.
  */
-export const RUNTIME_ENTRY_POINTS = ['src/main.js', 'scripts/db-init.js'] as const;
+export const RUNTIME_ENTRY_POINTS = ['src/main.js', 'scripts/db-init.js', 'scripts/smoke.js'] as const;
 
 /** Paths (relative to dist/) the image may never hold, whatever starts requiring them. */
 const FORBIDDEN = [/^test\//, /^bench\//, /simulator/i, /dev-token/, /^scripts\/dev\.js$/, /local-stack\/(dynamodb-local|s3-emulator|local-environment|free-port)\.js$/];
-/** Everything of src/, and db-init with the bootstrap code it shares with the local stack. */
-const ALLOWED = [/^src\//, /^scripts\/db-init\.js$/, /^scripts\/local-stack\/(bootstrap|aws-clients|target-from-env)\.js$/];
+/** Everything of src/, db-init with the bootstrap code it shares with the local stack, and the smoke command. */
+const ALLOWED = [
+  /^src\//,
+  /^scripts\/db-init\.js$/,
+  /^scripts\/local-stack\/(bootstrap|aws-clients|target-from-env)\.js$/,
+  /^scripts\/smoke\.js$/,
+  /^scripts\/lib\/smoke-steps\.js$/,
+];
 
 export interface RuntimeFiles {
   /** Paths relative to dist/, posix separators, sorted. */

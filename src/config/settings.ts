@@ -131,6 +131,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     { services: readQuotas(read), fallbackFraction: read.fraction('QUOTA_FALLBACK_FRACTION', 0.2) },
     read.integer('OHLC_MEMORY_CACHE_MB', 64, 1, 16_384) * 1024 * 1024,
   );
+  // Only validated here: observability/tracing/start-tracing.ts reads it before anything else loads.
+  read.url('OTEL_EXPORTER_OTLP_ENDPOINT');
   if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
   return settings;
 }

@@ -67,9 +67,11 @@ describe('ECS task definition', () => {
   const [container] = (JSON.parse(raw) as TaskDefinition).containerDefinitions;
   const env = Object.fromEntries(container.environment.map(({ name, value }) => [name, value]));
 
-  it('takes the image tag as a parameter, never :latest', () => {
+  it('takes the image tag as a parameter, never :latest, as does the smoke task', () => {
     expect(container.image).toMatch(/:\$\{IMAGE_TAG\}$/);
     expect(raw).not.toContain(':latest');
+    const [smoke] = (JSON.parse(text('deploy/ecs-smoke-task-definition.json')) as TaskDefinition).containerDefinitions;
+    expect(smoke.image).toBe(container.image);
   });
 
   it('runs read-only as the unprivileged user', () => {

@@ -79,7 +79,7 @@ describe('runtime image contents', () => {
 
   it('copies exactly the runtime list, and the build it comes from did hold test, bench and dev files', () => {
     expect(filesUnder(join(imageDir, 'dist'))).toEqual(runtime.files.map((f) => f));
-    expect(runtime.files).toEqual(expect.arrayContaining(['src/main.js', 'scripts/db-init.js', 'src/config/settings.js']));
+    expect(runtime.files).toEqual(expect.arrayContaining(['src/main.js', 'scripts/db-init.js', 'scripts/smoke.js', 'src/config/settings.js']));
     const built = filesUnder(join(buildDir, 'dist'));
     expect(built).toEqual(expect.arrayContaining(['test/support/market-data-simulator.js', 'bench/run.js', 'scripts/lib/dev-token.js', 'scripts/dev.js']));
     expect(runtime.files.length).toBeLessThan(built.filter((f) => f.endsWith('.js')).length);

@@ -7,6 +7,8 @@ export interface SimulatorCall {
   path: string;
   /** Every query parameter as received: API keys travel in headers, so none may show up here. */
   query: Record<string, string>;
+  /** The W3C trace context the caller sent, if any. */
+  traceparent?: string;
 }
 
 export interface MarketDataSimulatorOptions {
