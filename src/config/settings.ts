@@ -30,6 +30,8 @@ interface TokenClaimSettings {
   readonly audience: string;
   /** The claim holding the roles array, e.g. `cognito:groups`. */
   readonly rolesClaim: string;
+  /** How long a verified token is remembered (never past its `exp`); 0 verifies every request. */
+  readonly verifiedTokenCacheSeconds: number;
 }
 
 export type AuthSettings =
@@ -164,7 +166,8 @@ function readAuth(read: EnvReader): AuthSettings {
   if (jwksUrl !== undefined && !isHttpsOrLoopback(jwksUrl)) {
     read.problems.push(`AUTH_JWKS_URL must be an https URL; plain http only for localhost, 127.0.0.0/8 or [::1] (got "${jwksUrl}")`);
   }
-  const claims = { issuer, audience, rolesClaim };
+  const verifiedTokenCacheSeconds = read.integer('AUTH_TOKEN_CACHE_SECONDS', 120, 0, 600);
+  const claims = { issuer, audience, rolesClaim, verifiedTokenCacheSeconds };
   return jwksUrl !== undefined ? { mode: 'jwks', jwksUrl, ...claims } : { mode: 'secret', secret: secret ?? '', ...claims };
 }
 

@@ -29,6 +29,22 @@ describe(TokenVerifier.name, () => {
     await expect(verifier().verify(await sign())).resolves.toEqual({ sub: 'user-1', roles: ['admin'] });
   });
 
+  it('remembers a verified token, but never past its exp', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+    try {
+      const remembering = verifier();
+      const token = await sign({ exp: Math.floor(Date.now() / 1000) + 60 });
+      await expect(remembering.verify(token)).resolves.toEqual({ sub: 'user-1', roles: ['admin'] });
+      jest.setSystemTime(Date.now() + 30_000);
+      await expect(remembering.verify(token)).resolves.toEqual({ sub: 'user-1', roles: ['admin'] });
+      // Past exp and jose's 5 s tolerance: the remembered answer is gone and the token is refused.
+      jest.setSystemTime(Date.now() + 36_000);
+      await expect(remembering.verify(token)).rejects.toThrow('The token has expired');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('rejects a token without exp, even one with the admin role', async () => {
     expect((await rejection(sign({ exp: undefined }))).message).toBe('The token has no "exp" claim');
   });

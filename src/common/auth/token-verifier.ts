@@ -5,6 +5,7 @@ import { UnauthenticatedError } from '../errors/common.errors';
 import { DependencyUnavailableError } from '../errors/dependency.errors';
 import { AuthenticatedUser } from './auth.decorators';
 import { userFromClaims } from './token-claims';
+import { VerifiedTokenCache } from './verified-token.cache';
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 
@@ -17,9 +18,11 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 export class TokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly algorithms: string[];
+  private readonly verified: VerifiedTokenCache;
 
   constructor(private readonly settings: Settings) {
     const auth = settings.auth;
+    this.verified = new VerifiedTokenCache(auth.verifiedTokenCacheSeconds);
     if (auth.mode === 'secret') {
       this.key = new TextEncoder().encode(auth.secret);
       this.algorithms = ['HS256'];
@@ -30,6 +33,8 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<AuthenticatedUser> {
+    const known = this.verified.get(token);
+    if (known !== undefined) return known;
     let payload: JWTPayload;
     try {
       // No `audience` here: jose would reject tokens without `aud`, which are matched on `client_id`.
@@ -48,7 +53,10 @@ export class TokenVerifier {
       }
       throw new UnauthenticatedError(messageFor(error));
     }
-    return userFromClaims(payload, this.settings.auth);
+    const user = userFromClaims(payload, this.settings.auth);
+    // `exp` is a required claim, checked by jwtVerify above.
+    this.verified.set(token, user, payload.exp as number);
+    return user;
   }
 }
 
