@@ -7,6 +7,7 @@ import { DependencyThrottledError, DependencyUnavailableError } from '../common/
 import { Settings } from '../config/settings';
 import { AwsClients } from '../infrastructure/aws-clients';
 import { ExecuteOptions, ResilienceService } from '../resilience/resilience.service';
+import { UNPROCESSED_ITEMS_RESENDS, waitBeforeResend } from '../resilience/unprocessed-items';
 import type { QuotaWindowSlot } from './quota-windows';
 
 export type ReserveOutcome =
@@ -81,8 +82,10 @@ export class QuotaRepository {
     const counts = new Map<string, number>();
     const readAll = this.resilience.execute('dynamodb', async (signal) => {
       let keys: Record<string, unknown>[] | undefined = slots.map((slot) => ({ pk, sk: slot.sk }));
-      // BatchGet may hand back unprocessed keys under load; ask again for exactly those.
-      while (keys !== undefined && keys.length > 0) {
+      // BatchGet may hand back unprocessed keys under load; ask again for exactly those, after a pause.
+      for (let resend = 0; keys !== undefined && keys.length > 0; resend++) {
+        if (resend > UNPROCESSED_ITEMS_RESENDS) throw new DependencyThrottledError('dynamodb', 1);
+        if (resend > 0) await waitBeforeResend(resend - 1, signal);
         const result: BatchGetCommandOutput = await this.aws.documents.send(
           new BatchGetCommand({
             RequestItems: {
