@@ -21,12 +21,12 @@ export const RETRY_POLICY = {
 /**
  * Calls per logical call, by circuit. The system of record gets one more: its three waits (1.75–3.5 s
  * in all) outlast a DynamoDB blip of a second or two, so a create rides it out instead of answering
- * 503, and still end well inside the default 5 s deadline. Elsewhere a fallback exists (providers
- * fail over, the cache is bypassed), so the budget is better spent there.
+ * 503, and still end well inside the default 5 s deadline. The cache layer gets one retry only:
+ * the providers can answer instead, and a request should not wait seconds for a cache.
  */
 export const MAX_ATTEMPTS: Readonly<Record<CircuitName, number>> = {
   dynamodb: 4,
-  dynamodb_cache: RETRY_POLICY.maxAttempts,
+  dynamodb_cache: 2,
   s3: RETRY_POLICY.maxAttempts,
   tiingo: RETRY_POLICY.maxAttempts,
   finnhub: RETRY_POLICY.maxAttempts,
