@@ -113,7 +113,7 @@ export class InvalidEnvironmentError extends Error {
 const CIRCUIT_DEFAULTS: Record<CircuitName, CircuitSettings> = {
   // The system of record: a blip must stay a blip, so only a sustained failure rate opens it, and
   // it probes again within seconds.
-  dynamodb: { kind: 'failure-rate', failureRate: 0.5, minimumCalls: 10, samplingMs: 10_000, halfOpenAfterMs: 2000 },
+  dynamodb: { kind: 'failure-rate', failureRate: 0.5, minimumCalls: 10, samplingMs: 5000, halfOpenAfterMs: 2000 },
   // The OHLC cache layer: the providers can answer instead, so it is skipped early and for long.
   dynamodb_cache: { kind: 'consecutive', failureThreshold: 3, halfOpenAfterMs: 60_000 },
   s3: { kind: 'consecutive', failureThreshold: 3, halfOpenAfterMs: 60_000 },

@@ -2,6 +2,8 @@ import { setTimeout as pause } from 'node:timers/promises';
 
 /** After a failed request a client paces itself, as a real one would, instead of spinning. */
 const PAUSE_AFTER_FAILURE_MS = 100;
+/** Created but not yet deleted configurations a client lets pile up before it only deletes. */
+const MAX_PENDING = 3;
 
 /** One create of the steady load: when it started and ended (ms since epoch) and how it was answered. */
 export interface CreateOutcome {
@@ -26,7 +28,8 @@ const CONFIGURATIONS = '/api/v2/configurations';
 /**
  * Steady create/delete traffic: one client per authorization (one user each) creates a
  * configuration and deletes it again, in a loop, one request at a time, as users editing their
- * watchlists would. A failed delete is repeated so that no user runs into the maximum.
+ * watchlists would. A failed delete is tried again on the next turn, before the next create, so
+ * that no user runs into the maximum and a stuck delete never stops the creates.
  */
 export function startCreateLoad(baseUrl: string, authorizations: readonly string[]): CreateLoad {
   const creates: CreateOutcome[] = [];
@@ -46,8 +49,25 @@ export function startCreateLoad(baseUrl: string, authorizations: readonly string
     }
   };
 
+  /** One delete attempt per pending id; what failed stays pending for the next turn. */
+  const deletePending = async (authorization: string, pending: string[]): Promise<void> => {
+    for (const id of pending.splice(0)) {
+      const deleted = await send('DELETE', `${CONFIGURATIONS}/${id}`, authorization);
+      await deleted?.arrayBuffer();
+      deletes.push(deleted?.status ?? 0);
+      if (deleted?.status !== 204 && deleted?.status !== 404) pending.push(id);
+    }
+  };
+
   const client = async (authorization: string, index: number): Promise<void> => {
+    const pending: string[] = [];
     for (let turn = 0; running; turn++) {
+      await deletePending(authorization, pending);
+      // Below the maximum of 5 with room to spare, so no create is refused for the limit.
+      if (pending.length >= MAX_PENDING) {
+        await pause(PAUSE_AFTER_FAILURE_MS);
+        continue;
+      }
       const startedAt = Date.now();
       const res = await send('POST', CONFIGURATIONS, authorization, { name: `Chaos ${index}-${turn}`, tickers: ['AAPL', 'MSFT'] });
       const text = res ? await res.text() : '';
@@ -60,17 +80,8 @@ export function startCreateLoad(baseUrl: string, authorizations: readonly string
         retryAfter: retryAfter === null || retryAfter === undefined ? undefined : Number(retryAfter),
         code: typeof body?.code === 'string' ? body.code : undefined,
       });
-      if (res?.status !== 201 || typeof body?.config_id !== 'string') {
-        await pause(PAUSE_AFTER_FAILURE_MS);
-        continue;
-      }
-      for (;;) {
-        const deleted = await send('DELETE', `${CONFIGURATIONS}/${body.config_id}`, authorization);
-        await deleted?.arrayBuffer();
-        deletes.push(deleted?.status ?? 0);
-        if (deleted?.status === 204 || deleted?.status === 404 || !running) break;
-        await pause(PAUSE_AFTER_FAILURE_MS);
-      }
+      if (res?.status === 201 && typeof body?.config_id === 'string') pending.push(body.config_id);
+      else await pause(PAUSE_AFTER_FAILURE_MS);
     }
   };
 
