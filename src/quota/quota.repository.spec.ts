@@ -1,4 +1,3 @@
-import type { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { testSettings } from '../../test/support/test-settings';
 import { DependencyThrottledError } from '../common/errors/dependency.errors';
 import type { AwsClients } from '../infrastructure/aws-clients';
@@ -19,7 +18,7 @@ const slots = windowSlots(
 /** Answers each BatchGet with the next scripted page; records when each was sent and which keys it asked for. */
 function batchGetScript(pages: Array<{ items: Array<{ sk: string; used: number }>; unprocessed: string[] }>) {
   const sent: Array<{ at: number; keys: string[] }> = [];
-  const send = jest.fn((command: BatchGetCommand) => {
+  const send = jest.fn((command: { input: { RequestItems?: Record<string, { Keys?: Array<Record<string, unknown>> }> } }) => {
     const keys = (command.input.RequestItems?.[table]?.Keys ?? []).map((key) => String(key.sk));
     sent.push({ at: Date.now(), keys });
     const page = pages.shift() ?? { items: [], unprocessed: [] };
