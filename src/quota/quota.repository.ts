@@ -17,8 +17,6 @@ export type ReserveOutcome =
 
 const partitionKey = (service: string): string => `QUOTA#${service}`;
 
-const RESERVE_ATTEMPTS_WHEN_UNAVAILABLE = 2;
-
 // `ADD` increments server-side and creates the item on first use; the condition admits the
 // increment only while the window keeps at least `n` units of room, so concurrent writers on any
 // number of instances can never overshoot and no count is ever lost.
@@ -59,11 +57,7 @@ export class QuotaRepository {
       })),
     });
     try {
-      // An outage gets one retry only: QuotaService has a local fallback budget, which serves the
-      // caller (a provider call on its own deadline) better than seconds of retries would.
-      await this.resilience.execute('dynamodb', (signal) => this.aws.documents.send(command, { abortSignal: signal }), {
-        attemptsWhenUnavailable: RESERVE_ATTEMPTS_WHEN_UNAVAILABLE,
-      });
+      await this.resilience.execute('dynamodb', (signal) => this.aws.documents.send(command, { abortSignal: signal }));
       return { granted: true };
     } catch (error) {
       if (error instanceof TransactionCanceledException) {

@@ -127,18 +127,6 @@ describe(ResilienceService.name, () => {
     expect(breakers.state('dynamodb')).toBe('CLOSED');
   });
 
-  it('limits the calls during an outage for a caller with a fallback, but keeps retrying throttling', async () => {
-    const outage = scripted(...Array.from({ length: 4 }, () => awsError('InternalServerError', 500)));
-    const down = await settle(service.execute('dynamodb', outage, { deadline: deadlineIn(5000), attemptsWhenUnavailable: 2 }));
-    expect(outage).toHaveBeenCalledTimes(2);
-    expect(down.error).toBeInstanceOf(DependencyUnavailableError);
-
-    const throttled = scripted(...Array.from({ length: 3 }, () => awsError('ThrottlingException', 400)));
-    const slow = await settle(service.execute('dynamodb', throttled, { deadline: deadlineIn(5000), attemptsWhenUnavailable: 2 }));
-    expect(throttled).toHaveBeenCalledTimes(4);
-    expect(slow.value).toBe('ok');
-  });
-
   it('records one breaker outcome per logical call, not one per attempt', async () => {
     const failingCall = () =>
       settle(service.execute('dynamodb_cache', scripted(...Array.from({ length: 3 }, () => awsError('InternalServerError', 500))), { deadline: deadlineIn(5000) }));

@@ -19,12 +19,6 @@ import { createRetryPolicy, MAX_ATTEMPTS, RetryDeadlineReachedError } from './re
 export interface ExecuteOptions {
   /** Overrides the request's deadline (background work such as cache write-behind or refreshes). */
   readonly deadline?: { readonly signal: AbortSignal; readonly deadlineAt: number };
-  /**
-   * Calls in all (the first included) while the dependency fails with an outage (5xx, network);
-   * at most MAX_ATTEMPTS of the circuit, which still applies to throttling and lost races. Fewer
-   * for a caller with a fallback of its own, which serves the request better than waiting.
-   */
-  readonly attemptsWhenUnavailable?: number;
 }
 
 /** Retry-After when the dependency gave no hint of its own. */
@@ -65,11 +59,7 @@ export class ResilienceService {
   ): Promise<T> {
     const { signal, deadlineAt } = options.deadline ?? RequestContexts.deadline(this.settings.requestDeadlineMs);
     const dependency = dependencyOf(circuit);
-    let attempts = 0;
-    const retryable = (error: unknown): boolean =>
-      this.shouldRetry(circuit, error, signal) &&
-      !(classifyFailure(error).kind === 'unavailable' && attempts >= (options.attemptsWhenUnavailable ?? Infinity));
-    const policy = createRetryPolicy(retryable, deadlineAt, MAX_ATTEMPTS[circuit]);
+    const policy = createRetryPolicy((error) => this.shouldRetry(circuit, error, signal), deadlineAt, MAX_ATTEMPTS[circuit]);
     policy.onRetry((event) => {
       this.retries.inc({ dependency });
       this.logger.warn(
@@ -85,7 +75,6 @@ export class ResilienceService {
       );
     });
     const attempt = (): Promise<T> => {
-      attempts += 1;
       if (signal.aborted) throw new DeadlineAbortedError(signal.reason);
       return raceWithDeadline(operation(signal), signal, deadlineAt - Date.now());
     };
