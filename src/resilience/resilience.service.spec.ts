@@ -189,6 +189,18 @@ describe(ResilienceService.name, () => {
     expect(hung).toHaveBeenCalledTimes(1);
   });
 
+  it('answers the outage (503), not a timeout, when the deadline cuts off a retry of it', async () => {
+    let calls = 0;
+    const failsThenHangs = jest.fn((_signal: AbortSignal) =>
+      ++calls === 1 ? Promise.reject(Object.assign(new Error('no creds'), { name: 'CredentialsProviderError' })) : new Promise<string>(() => undefined),
+    );
+    const { error } = await settle(service.execute('dynamodb', failsThenHangs, { deadline: deadlineIn(2000) }));
+
+    expect(failsThenHangs).toHaveBeenCalledTimes(2);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect(error).toMatchObject({ retryAfterSeconds: 5, details: { dependency: 'dynamodb' } });
+  });
+
   it('answers DEPENDENCY_UNAVAILABLE after retrying an outage that does not trip the breaker', async () => {
     const failures = Array.from({ length: 3 }, () => awsError('ServiceUnavailable', 503));
     const operation = scripted(...failures);

@@ -12,7 +12,7 @@ import {
 import { MetricsRegistry } from '../observability/metrics.registry';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { DeadlineAbortedError, raceWithDeadline } from './deadline';
-import { classifyFailure } from './error-classification';
+import { classifyFailure, FailureClass } from './error-classification';
 import { createRetryPolicy, MAX_ATTEMPTS, RetryDeadlineReachedError } from './retry.policy';
 
 /** Per-call options; each field is optional so callers only name what they change. */
@@ -74,14 +74,19 @@ export class ResilienceService {
         'retrying dependency call',
       );
     });
+    /** The last failure the dependency itself produced, for when the deadline cuts off a retry. */
+    let lastFailure: unknown;
     const attempt = (): Promise<T> => {
       if (signal.aborted) throw new DeadlineAbortedError(signal.reason);
-      return raceWithDeadline(operation(signal), signal, deadlineAt - Date.now());
+      return raceWithDeadline(operation(signal), signal, deadlineAt - Date.now()).catch((error: unknown) => {
+        if (!(error instanceof DeadlineAbortedError)) lastFailure = error;
+        throw error;
+      });
     };
     try {
       return await this.breakers.execute(circuit, () => policy.execute(attempt, signal));
     } catch (error) {
-      throw this.translate(circuit, error, signal);
+      throw this.translate(circuit, error, signal, lastFailure);
     }
   }
 
@@ -92,12 +97,16 @@ export class ResilienceService {
     return classifyFailure(error).kind !== 'permanent';
   }
 
-  private translate(circuit: CircuitName, error: unknown, signal: AbortSignal): unknown {
+  private translate(circuit: CircuitName, error: unknown, signal: AbortSignal, lastFailure?: unknown): unknown {
     const dependency = dependencyOf(circuit);
     if (error instanceof BrokenCircuitError) {
       return new DependencyUnavailableError(dependency, this.coolDownSeconds(circuit), error);
     }
     if (error instanceof DeadlineAbortedError || error instanceof TaskCancelledError) {
+      // The deadline cut off a retry of a known outage or throttling: that failure is the answer
+      // (503/429); 504 is for a dependency that never answered at all.
+      const known = lastFailure === undefined ? undefined : classifyFailure(lastFailure);
+      if (known !== undefined && known.kind !== 'permanent') return this.transient(circuit, known, lastFailure);
       return new DependencyTimeoutError(dependency, 1, error);
     }
     // The dependency did answer, with a transient failure, and waiting to retry would pass the
@@ -106,6 +115,11 @@ export class ResilienceService {
     const failure = classifyFailure(error);
     if (failure.kind === 'permanent') return error;
     if (signal.aborted) return new DependencyTimeoutError(dependency, 1, error);
+    return this.transient(circuit, failure, error);
+  }
+
+  private transient(circuit: CircuitName, failure: FailureClass, error: unknown): unknown {
+    const dependency = dependencyOf(circuit);
     if (failure.kind === 'throttled') {
       return new DependencyThrottledError(dependency, failure.retryAfterSeconds ?? THROTTLED_RETRY_AFTER_SECONDS, error);
     }
