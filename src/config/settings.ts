@@ -170,6 +170,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     readHttpServer(read),
     read.integer('HEALTH_READY_CACHE_MS', 2000, 100, 60_000),
   );
+  // Only validated here: observability/tracing/start-tracing.ts reads it before anything else loads.
+  read.url('OTEL_EXPORTER_OTLP_ENDPOINT');
   if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
   return settings;
 }

@@ -10,6 +10,7 @@ import {
   DependencyUnavailableError,
 } from '../common/errors/dependency.errors';
 import { MetricsRegistry } from '../observability/metrics.registry';
+import { recordSpanEvent } from '../observability/tracing/span-events';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { DeadlineAbortedError, raceWithDeadline } from './deadline';
 import { classifyFailure, FailureClass } from './error-classification';
@@ -62,6 +63,7 @@ export class ResilienceService {
     const policy = createRetryPolicy((error) => this.shouldRetry(circuit, error, signal), deadlineAt, MAX_ATTEMPTS[circuit]);
     policy.onRetry((event) => {
       this.retries.inc({ dependency });
+      recordSpanEvent('dependency.retry', { dependency, attempt: event.attempt, delay_ms: Math.round(event.delay) });
       this.logger.warn(
         {
           request_id: RequestContexts.current()?.requestId,
@@ -100,6 +102,7 @@ export class ResilienceService {
   private translate(circuit: CircuitName, error: unknown, signal: AbortSignal, lastFailure?: unknown): unknown {
     const dependency = dependencyOf(circuit);
     if (error instanceof BrokenCircuitError) {
+      recordSpanEvent('circuit_breaker.rejected', { dependency, circuit });
       return new DependencyUnavailableError(dependency, this.coolDownSeconds(circuit), error);
     }
     if (error instanceof DeadlineAbortedError || error instanceof TaskCancelledError) {

@@ -52,6 +52,11 @@ export interface DynamoDbFaultProxy {
   clearFaults(): void;
   /** Requests answered with an injected 500, throttle or dropped connection so far. */
   injected(): number;
+  /**
+   * Forwards the next `count` requests for `operation`, lets DynamoDB apply them, then answers
+   * 500 instead of DynamoDB's answer: the ambiguous failure a client must retry without counting twice.
+   */
+  loseResponsesOfNext(count: number, operation: string): void;
   /** Requests received so far (throttled ones included), for `operation` or in all. */
   requests(operation?: string): number;
   close(): Promise<void>;
@@ -81,6 +86,7 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
   const upstream = new URL(upstreamEndpoint);
   const agent = new Agent({ keepAlive: true });
   const rules: ThrottleRule[] = [];
+  const lostResponses: ThrottleRule[] = [];
   const received: string[] = [];
   const holds: Array<{ operation: string; parked: Array<() => void>; released: boolean; onParked: Array<() => void> }> = [];
 
@@ -132,6 +138,22 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     req.pipe(outgoing);
   };
 
+  const applyThenFail = (req: IncomingMessage, res: ServerResponse): void => {
+    const outgoing = forward(
+      { agent, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        answer.resume();
+        answer.once('end', () => {
+          const body = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' });
+          res.writeHead(500, { 'content-type': THROTTLING_RESPONSE.contentType, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
+      },
+    );
+    outgoing.once('error', () => res.destroy());
+    req.pipe(outgoing);
+  };
+
   const server = createServer((req, res) => {
     const target = operationOf(req);
     received.push(target);
@@ -147,6 +169,12 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     if (hold !== undefined) {
       hold.parked.push(() => pass(req, res));
       hold.onParked.splice(0).forEach((notify) => notify());
+      return;
+    }
+    const lost = lostResponses.find((r) => r.remaining > 0 && matches(target, r.operation));
+    if (lost !== undefined) {
+      lost.remaining -= 1;
+      applyThenFail(req, res);
       return;
     }
     const rule = rules.find((r) => r.remaining > 0 && matches(target, r.operation));
@@ -185,6 +213,9 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
           hold.parked.splice(0).forEach((forwardParked) => forwardParked());
         },
       };
+    },
+    loseResponsesOfNext(count, operation) {
+      lostResponses.push({ remaining: count, operation });
     },
     requests(operation) {
       return received.filter((target) => matches(target, operation)).length;
