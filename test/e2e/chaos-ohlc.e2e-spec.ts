@@ -81,7 +81,9 @@ describe('OHLC on an OHLC-only instance through a DynamoDB outage (e2e)', () => 
     });
     const afterRecovery = await ohlc(reader, 'MSFT', pastWeek(1)).expect(200);
 
-    expect(duringOutage.map((res) => [res.status, res.headers['x-cache-source']])).toEqual(duringOutage.map(() => [200, 'tiingo']));
+    // Answered by a provider; which one is not the point (the quota reserve before a Tiingo call is
+    // system of record and may use up Tiingo's share of the deadline until its own breaker opens).
+    expect(duringOutage.filter((res) => res.status !== 200 || !['tiingo', 'finnhub'].includes(String(res.headers['x-cache-source'])))).toEqual([]);
     expect(afterRecovery.headers['x-cache-source']).toBe('dynamodb');
   }, 120_000);
 });
