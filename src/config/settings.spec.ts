@@ -1,50 +1,53 @@
-import { baseTestEnv, testSettings } from '../../test/support/test-settings';
 import { InvalidEnvironmentError, loadSettings } from './settings';
+import { PUBLISHED_DEV_SECRET } from './published-dev-secret';
 
-const problemsOf = (overrides: Record<string, string>): readonly string[] => {
+const baseEnv = {
+  AWS_REGION: 'us-east-1', USERS_TABLE: 'users', OHLC_CACHE_TABLE: 'ohlc', QUOTA_TABLE: 'quota', TICKER_LIST_BUCKET: 'bucket',
+  AUTH_ISSUER: 'https://issuer.test', AUTH_AUDIENCE: 'app-client-1',
+};
+
+function problemsOf(env: Record<string, string>): readonly string[] {
   try {
-    loadSettings({ ...baseTestEnv(), ...overrides });
+    loadSettings({ ...baseEnv, ...env });
+    return [];
   } catch (error) {
     if (error instanceof InvalidEnvironmentError) return error.problems;
     throw error;
   }
-  return [];
-};
+}
 
-describe('loadSettings: resilience and HTTP server', () => {
-  it('defaults to a failure-rate breaker for the system of record and a consecutive one for the cache', () => {
-    const settings = testSettings();
-
-    expect(settings.circuits.dynamodb).toEqual({ kind: 'failure-rate', failureRate: 0.5, minimumCalls: 10, samplingMs: 5000, halfOpenAfterMs: 2000 });
-    expect(settings.circuits.dynamodb_cache).toEqual({ kind: 'consecutive', failureThreshold: 3, halfOpenAfterMs: 60_000 });
-    expect(settings.circuitFairBudgetMs).toBe(1000);
-    expect(settings.readinessCacheMs).toBe(2000);
+describe(`${loadSettings.name} (authentication)`, () => {
+  it('refuses the published dev secret with NODE_ENV=production, in one line naming AUTH_JWT_SECRET', () => {
+    const problems = problemsOf({ AUTH_JWT_SECRET: PUBLISHED_DEV_SECRET, NODE_ENV: 'production' });
+    expect(problems).toEqual([expect.stringMatching(/^AUTH_JWT_SECRET is the development secret published in this repository/)]);
+    expect(problems[0]).not.toContain(PUBLISHED_DEV_SECRET);
   });
 
-  it('keeps headersTimeout above a load balancer friendly keep-alive, and bounds the whole request', () => {
-    expect(testSettings().http).toEqual({ keepAliveTimeoutMs: 65_000, headersTimeoutMs: 66_000, requestTimeoutMs: 30_000, trustProxyHops: 1 });
-    expect(testSettings({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '120000', TRUST_PROXY_HOPS: '2' }).http).toMatchObject({
-      keepAliveTimeoutMs: 120_000,
-      headersTimeoutMs: 121_000,
-      trustProxyHops: 2,
-    });
+  it('allows the published dev secret outside production, and any other secret in production', () => {
+    expect(problemsOf({ AUTH_JWT_SECRET: PUBLISHED_DEV_SECRET })).toEqual([]);
+    expect(problemsOf({ AUTH_JWT_SECRET: PUBLISHED_DEV_SECRET, NODE_ENV: 'development' })).toEqual([]);
+    expect(problemsOf({ AUTH_JWT_SECRET: 'a-secret-of-our-own-with-at-least-32-chars', NODE_ENV: 'production' })).toEqual([]);
   });
 
-  it('names every invalid variable in one go', () => {
-    expect(
-      problemsOf({
-        CIRCUIT_DYNAMODB_FAILURE_RATE: '1',
-        CIRCUIT_DYNAMODB_MINIMUM_CALLS: '0',
-        CIRCUIT_DYNAMODB_CACHE_FAILURE_THRESHOLD: 'three',
-        TRUST_PROXY_HOPS: 'true',
-        HTTP_KEEP_ALIVE_TIMEOUT_MS: '5',
-      }),
-    ).toEqual([
-      'CIRCUIT_DYNAMODB_FAILURE_RATE must be below 1 (got "1")',
-      'CIRCUIT_DYNAMODB_MINIMUM_CALLS must be an integer from 1 to 1000000 (got "0")',
-      'CIRCUIT_DYNAMODB_CACHE_FAILURE_THRESHOLD must be an integer from 1 to 1000 (got "three")',
-      'HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer from 1000 to 600000 (got "5")',
-      'TRUST_PROXY_HOPS must be an integer from 0 to 10 (got "true")',
-    ]);
+  it.each([
+    'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X/.well-known/jwks.json',
+    'http://127.0.0.1:8080/jwks.json',
+    'http://127.8.9.10/jwks.json',
+    'http://localhost:9000/jwks.json',
+    'http://[::1]:9000/jwks.json',
+  ])('accepts the JWKS URL %s', (url) => {
+    expect(problemsOf({ AUTH_JWKS_URL: url })).toEqual([]);
+  });
+
+  it.each(['http://idp.example.com/jwks.json', 'http://10.0.0.5/jwks.json', 'http://localhost.evil.example/jwks.json', 'http://128.0.0.1/jwks.json'])(
+    'refuses the plain-http JWKS URL %s',
+    (url) => {
+      expect(problemsOf({ AUTH_JWKS_URL: url })).toEqual([expect.stringMatching(/^AUTH_JWKS_URL must be an https URL/)]);
+    },
+  );
+
+  it('reads the roles claim from AUTH_ROLES_CLAIM, "roles" by default', () => {
+    expect(loadSettings({ ...baseEnv, AUTH_JWT_SECRET: 'x'.repeat(32) }).auth.rolesClaim).toBe('roles');
+    expect(loadSettings({ ...baseEnv, AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_ROLES_CLAIM: 'cognito:groups' }).auth.rolesClaim).toBe('cognito:groups');
   });
 });
