@@ -218,7 +218,7 @@ export class OhlcCacheRepository {
 
   private async call<T>(operation: (signal: AbortSignal) => Promise<T>, options?: ExecuteOptions): Promise<T> {
     try {
-      return await this.resilience.execute('dynamodb', operation, options);
+      return await this.resilience.execute('dynamodb_cache', operation, options);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw error;
       throw this.translate(error);

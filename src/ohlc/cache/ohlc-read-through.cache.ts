@@ -14,7 +14,7 @@ import { OhlcCacheRepository } from './ohlc-cache.repository';
 /**
  * Layer 2 (DynamoDB) in front of the providers: a range is a hit when coverage vouches for every
  * trading session in it; otherwise only the missing runs of sessions are fetched and merged with
- * the cached rest. While the dynamodb breaker is open, DynamoDB is not called at all.
+ * the cached rest. While the dynamodb_cache breaker refuses calls, DynamoDB is not called at all.
  */
 @Injectable()
 export class OhlcReadThroughCache {
@@ -29,8 +29,9 @@ export class OhlcReadThroughCache {
     @InjectPinoLogger(OhlcReadThroughCache.name) private readonly logger: PinoLogger,
   ) {}
 
+  /** True once a cool-down has run out too, so the next read (or epoch refresh) is the probe. */
   dynamodbUsable(): boolean {
-    return this.breakers.state('dynamodb') !== 'OPEN';
+    return this.breakers.permitsCall('dynamodb_cache');
   }
 
   async load(ticker: string, resolution: Resolution, span: DateSpan): Promise<OhlcResult> {

@@ -132,7 +132,7 @@ export class LiveBarsRepository {
   private async call<T>(operation: (signal: AbortSignal) => Promise<T>, budgetMs = CALL_BUDGET_MS): Promise<T> {
     const deadline = { signal: AbortSignal.timeout(budgetMs), deadlineAt: Date.now() + budgetMs };
     try {
-      return await this.resilience.execute('dynamodb', operation, { deadline });
+      return await this.resilience.execute('dynamodb_cache', operation, { deadline });
     } catch (error) {
       if (error instanceof AppError || error instanceof ConditionalCheckFailedException) throw error;
       throw new DependencyUnavailableError('dynamodb', 5, error);

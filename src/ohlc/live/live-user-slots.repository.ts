@@ -124,7 +124,7 @@ export class LiveUserSlotsRepository {
   private async call<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const deadline = { signal: AbortSignal.timeout(CALL_BUDGET_MS), deadlineAt: Date.now() + CALL_BUDGET_MS };
     try {
-      return await this.resilience.execute('dynamodb', operation, { deadline });
+      return await this.resilience.execute('dynamodb_cache', operation, { deadline });
     } catch (error) {
       if (error instanceof AppError || error instanceof ConditionalCheckFailedException) throw error;
       throw new DependencyUnavailableError('dynamodb', 5, error);

@@ -10,7 +10,14 @@ class FakeSlots {
   rev = 0;
   streams: Record<string, number> = {};
   failure: Error | undefined;
+  inFlight = 0;
+  maxInFlight = 0;
   async read(): Promise<UserStreams> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    // A real read takes a round trip: let the other opens start theirs meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.inFlight--;
     if (this.failure) throw this.failure;
     return { rev: this.rev, streams: { ...this.streams } };
   }
@@ -55,5 +62,14 @@ describe(LiveUserSlots.name, () => {
   it('admits on the local count while the slots item cannot be read', async () => {
     repository.failure = new DependencyUnavailableError('dynamodb', 5);
     await expect(slots.acquire('u1')).resolves.toEqual(expect.any(String));
+  });
+
+  it('keeps a burst of opens to a few slot calls at a time, and admits every one of them', async () => {
+    slots = new LiveUserSlots(repository as unknown as LiveUserSlotsRepository, testSettings({ OHLC_LIVE_MAX_STREAMS_PER_USER: '500' }), { warn: jest.fn() } as unknown as PinoLogger);
+    // Independent users in reality; one fake item here, so the optimistic retries are exercised too.
+    const opened = await Promise.all(Array.from({ length: 200 }, () => slots.acquire('u1')));
+    expect(new Set(opened).size).toBe(200);
+    expect(Object.keys(repository.streams)).toHaveLength(200);
+    expect(repository.maxInFlight).toBeLessThanOrEqual(16);
   });
 });

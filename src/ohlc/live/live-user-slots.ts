@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { bulkhead, type BulkheadPolicy } from 'cockatiel';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -13,6 +14,12 @@ const HEARTBEAT_MS = 20_000;
 const ADMIT_ATTEMPTS = 8;
 const RETRY_JITTER_MS = 25;
 const RENEW_CONCURRENCY = 8;
+/**
+ * Slot reads and writes of opens and closes in flight at once: a burst of a thousand opens
+ * queues here instead of becoming a thousand simultaneous DynamoDB calls, whose timeouts would
+ * open the cache layer's breaker and stop the fan-out with it.
+ */
+const SLOT_CALL_CONCURRENCY = 16;
 
 /**
  * OHLC_LIVE_MAX_STREAMS_PER_USER across the cluster: each open stream holds an entry in the
@@ -27,6 +34,7 @@ export class LiveUserSlots {
   private heartbeat: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private readonly max: number;
+  private readonly slotCalls: BulkheadPolicy;
 
   constructor(
     private readonly repository: LiveUserSlotsRepository,
@@ -34,13 +42,15 @@ export class LiveUserSlots {
     @InjectPinoLogger(LiveUserSlots.name) private readonly logger: PinoLogger,
   ) {
     this.max = settings.live.maxStreamsPerUser;
+    // The queue never refuses: every open already passed the instance cap (OHLC_LIVE_MAX_STREAMS).
+    this.slotCalls = bulkhead(SLOT_CALL_CONCURRENCY, Number.MAX_SAFE_INTEGER);
   }
 
   /** A slot for one more stream of the user, or LiveStreamLimitError. Returns its id for release(). */
   async acquire(userId: string): Promise<string> {
     const streamId = randomUUID();
     for (let attempt = 0; attempt < ADMIT_ATTEMPTS; attempt++) {
-      const admitted = await this.tryAdmit(userId, streamId).catch((error: unknown) => {
+      const admitted = await this.slotCalls.execute(() => this.tryAdmit(userId, streamId)).catch((error: unknown) => {
         if (error instanceof LiveStreamLimitError) throw error;
         this.logger.warn({ error_name: error instanceof Error ? error.name : typeof error }, 'live stream slots unavailable; admitting on the local count');
         return true;
@@ -61,7 +71,7 @@ export class LiveUserSlots {
     ids?.delete(streamId);
     if (ids?.size === 0) this.mine.delete(userId);
     if (this.mine.size === 0) this.stopHeartbeat();
-    await this.repository.remove(userId, streamId).catch(() => undefined);
+    await this.slotCalls.execute(() => this.repository.remove(userId, streamId)).catch(() => undefined);
   }
 
   private async tryAdmit(userId: string, streamId: string): Promise<boolean> {
