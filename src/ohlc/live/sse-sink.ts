@@ -2,6 +2,13 @@ import type { Response } from 'express';
 import { sseEvent } from './sse';
 
 /**
+ * What may wait in this process for a client that stopped reading (the kernel's socket buffers
+ * come on top). Far above a full day's snapshot of 1-minute bars (~40 KB); past it the stream
+ * is dropped, so a stalled client costs bounded memory, and the client may reconnect.
+ */
+export const MAX_BUFFERED_BYTES = 256 * 1024;
+
+/**
  * One client's event stream over an Express response. Nothing is written before `start()`, so an
  * error up to then still reaches the global filter and leaves as the usual JSON envelope.
  */
@@ -46,6 +53,11 @@ export class SseSink {
   write(chunk: string): void {
     if (this.closed) return;
     this.start();
+    if (this.res.writableLength + Buffer.byteLength(chunk) > MAX_BUFFERED_BYTES) {
+      // Destroying emits 'close': the feed forgets the client and its slot is released, as on a disconnect.
+      this.res.destroy();
+      return;
+    }
     this.res.write(chunk);
   }
 
