@@ -49,6 +49,8 @@ export class Settings {
       readonly fallbackFraction: number;
     },
     readonly ohlcMemoryCacheBytes: number,
+    /** Per user and hour: OHLC requests that need a provider call (fair share of the provider quota). */
+    readonly ohlcUserUpstreamPerHour: number,
   ) {}
 
   /** Of SHUTDOWN_GRACE_MS, what in-flight requests may use; the rest is for shutdown hooks. */
@@ -120,6 +122,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     readCircuits(read),
     { services: readQuotas(read), fallbackFraction: read.fraction('QUOTA_FALLBACK_FRACTION', 0.2) },
     read.integer('OHLC_MEMORY_CACHE_MB', 64, 1, 16_384) * 1024 * 1024,
+    read.integer('OHLC_USER_UPSTREAM_PER_HOUR', 20, 1, 1_000_000),
   );
   if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
   return settings;

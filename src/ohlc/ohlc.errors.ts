@@ -46,3 +46,19 @@ export type MarketDataOutageError = MarketDataUnavailableError | MarketDataThrot
 export function isMarketDataOutage(error: unknown): error is MarketDataOutageError {
   return error instanceof MarketDataUnavailableError || error instanceof MarketDataThrottledError || error instanceof MarketDataTimeoutError;
 }
+
+/**
+ * The user asked for more upstream market data than their share (OHLC_USER_UPSTREAM_PER_HOUR):
+ * 429 RATE_LIMITED. Cached answers are still served to them.
+ */
+export class UserRateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED';
+
+  constructor(limit: number, window: 'hour', retryAfterSeconds: number, cause?: unknown) {
+    super(`You asked for more uncached market data than your share (${limit} per ${window}); try again later`, {
+      details: { limit, window },
+      retryAfterSeconds,
+      cause,
+    });
+  }
+}

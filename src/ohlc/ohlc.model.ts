@@ -1,4 +1,5 @@
-import type { Candle, MarketDataSource } from './ohlc.types';
+import type { MarketCalendar } from './market-calendar';
+import type { Candle, MarketDataSource, Resolution } from './ohlc.types';
 
 /** Which layer answered: the header value of `X-Cache-Source`. */
 export type CacheLayer = 'in-memory' | 'dynamodb' | MarketDataSource | 'stale';
@@ -33,5 +34,21 @@ export function mergePieces(pieces: readonly CandlePiece[]): CandlePiece {
     source: newest.source,
     fetchedAt: Math.min(...pieces.map((p) => p.fetchedAt)),
     newestFetchAt: newest.newestFetchAt,
+  };
+}
+
+/** The ET session a candle belongs to: its date for daily bars, the New York date of its start otherwise. */
+export function sessionDateOf(candle: Candle, resolution: Resolution, calendar: MarketCalendar): string {
+  return resolution === 'D' ? candle.time : calendar.marketDateOf(new Date(candle.time));
+}
+
+/** A piece served from coverage records: oldest fetch for the age, newest fetch for the source. */
+export function pieceOf(candles: readonly Candle[], coverage: readonly { fetchedAt: number; source: MarketDataSource }[]): CandlePiece {
+  const newest = coverage.reduce((a, b) => (b.fetchedAt > a.fetchedAt ? b : a));
+  return {
+    candles,
+    source: newest.source,
+    fetchedAt: Math.min(...coverage.map((record) => record.fetchedAt)),
+    newestFetchAt: newest.fetchedAt,
   };
 }

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
-import { FetchLock } from './cache/fetch-lock';
-import { GapFiller } from './cache/gap-filler';
-import { InvalidationEpochs } from './cache/invalidation-epochs';
+import { QuotaModule } from '../quota/quota.module';
+import { TickerCacheModule } from '../tickers/ticker-cache.module';
+import { CachePurge } from './cache/cache-purge';
+import { CandleStore } from './cache/candle-store';
+import { FetchCoordinator } from './cache/fetch-coordinator';
 import { MemoryCandleCache } from './cache/memory-candle.cache';
 import { OhlcCacheRepository } from './cache/ohlc-cache.repository';
-import { OhlcReadThroughCache } from './cache/ohlc-read-through.cache';
+import { TickerControls } from './cache/ticker-controls';
+import { UpstreamAllowance } from './cache/upstream-allowance';
 import { WriteBehindQueue } from './cache/write-behind';
 import { MarketCalendar } from './market-calendar';
 import { OhlcClock } from './ohlc-clock';
@@ -14,6 +17,7 @@ import { OhlcService } from './ohlc.service';
 import { marketDataProviders } from './providers';
 
 @Module({
+  imports: [TickerCacheModule, QuotaModule],
   controllers: [OhlcController],
   providers: [
     OhlcClock,
@@ -23,11 +27,12 @@ import { marketDataProviders } from './providers';
     OhlcMetrics,
     MemoryCandleCache,
     OhlcCacheRepository,
-    FetchLock,
+    CandleStore,
+    TickerControls,
     WriteBehindQueue,
-    InvalidationEpochs,
-    GapFiller,
-    OhlcReadThroughCache,
+    CachePurge,
+    UpstreamAllowance,
+    FetchCoordinator,
     OhlcService,
   ],
 })

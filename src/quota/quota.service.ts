@@ -86,6 +86,29 @@ export class QuotaService implements OnApplicationShutdown {
     return { service, units: n, fromFallback: false };
   }
 
+  /**
+   * Counts one unit against a caller's own allowance (e.g. one user's share of the OHLC upstream),
+   * with the same atomic counters and DynamoDB-down fallback as a service quota. The counter lives
+   * under `QUOTA#{allowance}#{key}`; metrics name the allowance only, never the key (one series per
+   * user would be unbounded). Throws `QuotaExhaustedError` when a window is full.
+   */
+  async reserveAllowance(allowance: string, key: string, windows: readonly QuotaWindowLimit[]): Promise<void> {
+    const now = this.clock.now();
+    const slots = windowSlots(windows, now);
+    const counter = `${allowance}#${key}`;
+    let outcome: ReserveOutcome;
+    try {
+      outcome = await this.repository.reserve(counter, slots, 1);
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailableError || error instanceof DependencyTimeoutError)) throw error;
+      this.observer.fallbackDecision(allowance);
+      const exhausted = this.fallback.tryReserve(counter, slots, 1);
+      if (exhausted.length > 0) throw this.denied(allowance, slots, exhausted, now);
+      return;
+    }
+    if (!outcome.granted) throw this.denied(allowance, slots, outcome.exhausted, now);
+  }
+
   /** A strongly consistent snapshot of the current windows of `service`. */
   async usage(service: string): Promise<QuotaUsage> {
     return this.readUsage(service);

@@ -30,3 +30,14 @@ export function raceWithDeadline<T>(work: Promise<T>, signal: AbortSignal): Prom
     );
   });
 }
+
+/** A time budget: the signal aborts at `deadlineAt` (epoch ms). */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  readonly deadlineAt: number;
+}
+
+/** The one way to build a budget of its own (background work, a read that must not wait for the request's). */
+export function deadlineIn(ms: number): Deadline {
+  return { signal: AbortSignal.timeout(ms), deadlineAt: Date.now() + ms };
+}

@@ -27,7 +27,7 @@ describe('OHLC candles across service processes (e2e)', () => {
     auth = `Bearer ${await signTestToken('user-1')}`;
     // A cold process needs seconds for its first request (JIT, sockets); the lock waiters' 3 s
     // budget is meant for the fetch, not for that.
-    await Promise.all(services.map((service, i) => ohlc(service, `WRM${'ABC'[i]}`, { start_date: '2026-08-03', end_date: '2026-08-07' }).expect(200)));
+    await Promise.all(services.map((service, i) => ohlc(service, ['KO', 'PEP', 'MO'][i], { start_date: '2026-08-03', end_date: '2026-08-07' }).expect(200)));
     simulator.reset();
   }, 120_000);
   afterEach(() => simulator.reset());

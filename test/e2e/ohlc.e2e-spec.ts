@@ -212,12 +212,17 @@ describe('OHLC candles (e2e)', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
-  it('answers 404 TICKER_NOT_FOUND for a ticker the providers do not know', async () => {
-    const res = await ohlc(testApp, 'ZZZZ', { start_date: '2026-11-02', end_date: '2026-11-06' });
+  it('answers 404 TICKER_NOT_FOUND for a listed ticker the providers do not know, and asks them only once', async () => {
+    simulator.unknownTickers(['DOW']);
 
-    expect(res.status).toBe(404);
-    expect(res.body.code).toBe('TICKER_NOT_FOUND');
-    expect(simulator.calls('finnhub')).toBe(0);
+    const first = await ohlc(testApp, 'DOW', { start_date: '2026-11-02', end_date: '2026-11-06' });
+    const again = await ohlc(testApp, 'DOW', { start_date: '2026-10-05', end_date: '2026-10-09' });
+
+    for (const res of [first, again]) {
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('TICKER_NOT_FOUND');
+    }
+    expect(simulator.calls()).toBe(1);
   });
 
   it('lets only admins clear a ticker, after which the next answer comes from a provider', async () => {

@@ -1,20 +1,25 @@
 import type { Candle, DateSpan, MarketDataSource, Resolution } from '../ohlc.types';
 
 /**
- * Item layouts of OHLC_CACHE_TABLE (all share `pk`/`sk` and the TTL attribute `expires_at`):
- * - candle:   pk `{TICKER}#{resolution}`          sk candle time (`YYYY-MM-DD` or UTC ISO)
+ * Item layouts of OHLC_CACHE_TABLE (all share `pk`/`sk`; `expires_at` is the TTL attribute).
+ * Every partition key starts with a fixed prefix, so no ticker can name another kind of item
+ * (before, ticker `EPOCH` at resolution `D` shared the partition of `D`'s epoch):
+ * - candle:   pk `CANDLE#{TICKER}#{resolution}`   sk candle time (`YYYY-MM-DD` or UTC ISO)
  * - coverage: pk `COVERAGE#{TICKER}#{resolution}` sk session date
- * - lock:     pk `LOCK#{TICKER}#{resolution}#{gap start}#{gap end}#{ET anchor date}` sk `LOCK`
- * - epoch:    pk `EPOCH#{TICKER}`                  sk `EPOCH`
+ * - lock:     pk `LOCK#{TICKER}#{resolution}#{gap start}#{gap end}#{ET anchor date}#E{epoch}` sk `LOCK`
+ * - control:  pk `EPOCH#{TICKER}`                  sk `EPOCH` (invalidation epoch, "unknown until")
+ * Candles and coverage carry the `epoch` they were fetched under (absent = 0); reads ignore
+ * older ones. Candles of the former unprefixed layout (`{TICKER}#{resolution}`) are never read
+ * again and leave by their TTL: no migration.
  */
-export const candlePk = (ticker: string, resolution: Resolution): string => `${ticker}#${resolution}`;
+export const candlePk = (ticker: string, resolution: Resolution): string => `CANDLE#${ticker}#${resolution}`;
 export const coveragePk = (ticker: string, resolution: Resolution): string => `COVERAGE#${ticker}#${resolution}`;
-export const epochPk = (ticker: string): string => `EPOCH#${ticker}`;
-export const EPOCH_SK = 'EPOCH';
+export const controlPk = (ticker: string): string => `EPOCH#${ticker}`;
+export const CONTROL_SK = 'EPOCH';
 export const LOCK_SK = 'LOCK';
 
-export function lockPk(ticker: string, resolution: Resolution, gap: DateSpan, anchorDate: string): string {
-  return `LOCK#${ticker}#${resolution}#${gap.start}#${gap.end}#${anchorDate}`;
+export function lockPk(ticker: string, resolution: Resolution, gap: DateSpan, anchorDate: string, epoch: number): string {
+  return `LOCK#${ticker}#${resolution}#${gap.start}#${gap.end}#${anchorDate}#E${epoch}`;
 }
 
 /** Sort-key bounds covering every candle of the span's dates (intraday bars keep their ET date in UTC). */
@@ -26,6 +31,7 @@ export interface StoredCandle {
   readonly candle: Candle;
   readonly source: MarketDataSource;
   readonly fetchedAt: number;
+  readonly epoch: number;
 }
 
 export interface CoverageRecord {
@@ -35,6 +41,14 @@ export interface CoverageRecord {
   /** Fetched after the session closed: it can never change. */
   readonly complete: boolean;
   readonly source: MarketDataSource;
+  readonly epoch: number;
+}
+
+/** The per-ticker control item. */
+export interface TickerControl {
+  readonly epoch: number;
+  /** Epoch ms until which the providers are known not to carry the ticker; 0 when not. */
+  readonly unknownUntil: number;
 }
 
 export type Item = Record<string, unknown>;
@@ -51,6 +65,7 @@ export function toCandleItem(ticker: string, resolution: Resolution, stored: Sto
     volume: candle.volume,
     source: stored.source,
     fetched_at: stored.fetchedAt,
+    epoch: stored.epoch,
     expires_at: expiresAtSec,
   };
 }
@@ -65,8 +80,9 @@ export function fromCandleItem(item: Item): StoredCandle {
       close: Number(item.close),
       volume: Math.round(Number(item.volume ?? 0)),
     },
-    source: item.source === 'finnhub' ? 'finnhub' : 'tiingo',
+    source: sourceOf(item),
     fetchedAt: Number(item.fetched_at),
+    epoch: Number(item.epoch ?? 0),
   };
 }
 
@@ -77,6 +93,7 @@ export function toCoverageItem(ticker: string, resolution: Resolution, record: C
     fetched_at: record.fetchedAt,
     complete: record.complete,
     source: record.source,
+    epoch: record.epoch,
     expires_at: expiresAtSec,
   };
 }
@@ -86,6 +103,15 @@ export function fromCoverageItem(item: Item): CoverageRecord {
     date: String(item.sk),
     fetchedAt: Number(item.fetched_at),
     complete: item.complete === true,
-    source: item.source === 'finnhub' ? 'finnhub' : 'tiingo',
+    source: sourceOf(item),
+    epoch: Number(item.epoch ?? 0),
   };
+}
+
+export function fromControlItem(item: Item | undefined): TickerControl {
+  return { epoch: Number(item?.epoch ?? 0), unknownUntil: Number(item?.unknown_until ?? 0) };
+}
+
+function sourceOf(item: Item): MarketDataSource {
+  return item.source === 'finnhub' ? 'finnhub' : 'tiingo';
 }

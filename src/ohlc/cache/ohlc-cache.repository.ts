@@ -18,15 +18,17 @@ import { DateSpan, RESOLUTIONS, Resolution } from '../ohlc.types';
 import {
   candlePk,
   candleSortKeyBounds,
+  CONTROL_SK,
+  controlPk,
   CoverageRecord,
   coveragePk,
-  EPOCH_SK,
-  epochPk,
   fromCandleItem,
+  fromControlItem,
   fromCoverageItem,
   Item,
   LOCK_SK,
   StoredCandle,
+  TickerControl,
 } from './ohlc-cache.items';
 
 export interface ReadOptions {
@@ -36,6 +38,8 @@ export interface ReadOptions {
   readonly includeExpired?: boolean;
   /** Epoch seconds that decide expiry. */
   readonly nowSec: number;
+  /** Items fetched under an older invalidation epoch are left out. */
+  readonly minEpoch: number;
   /** A budget of its own instead of the request's (see ExecuteOptions). */
   readonly deadline?: ExecuteOptions['deadline'];
 }
@@ -49,7 +53,7 @@ const PARALLEL_CHUNKS = 4;
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
-/** Candles, coverage records, fetch locks and invalidation epochs in OHLC_CACHE_TABLE. */
+/** DynamoDB side of the candle store: candles, coverage, fetch locks and control items in OHLC_CACHE_TABLE. */
 @Injectable()
 export class OhlcCacheRepository {
   private readonly table: string;
@@ -66,12 +70,12 @@ export class OhlcCacheRepository {
   async candles(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<StoredCandle[]> {
     const [from, to] = candleSortKeyBounds(resolution, span);
     const items = await this.query(candlePk(ticker, resolution), from, to, options);
-    return items.map(fromCandleItem);
+    return items.map(fromCandleItem).filter((stored) => stored.epoch >= options.minEpoch);
   }
 
   async coverage(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<CoverageRecord[]> {
     const items = await this.query(coveragePk(ticker, resolution), span.start, span.end, options);
-    return items.map(fromCoverageItem);
+    return items.map(fromCoverageItem).filter((record) => record.epoch >= options.minEpoch);
   }
 
   /**
@@ -84,13 +88,13 @@ export class OhlcCacheRepository {
   }
 
   /** Conditional PutItem: free, or held by someone whose lease ran out. */
-  async tryAcquireLock(pk: string, holder: string, nowMs: number, leaseMs: number): Promise<boolean> {
+  async tryAcquireLock(pk: string, token: string, nowMs: number, leaseMs: number): Promise<boolean> {
     try {
       await this.call((signal) =>
         this.clients.documents.send(
           new PutCommand({
             TableName: this.table,
-            Item: { pk, sk: LOCK_SK, holder, lease_until: nowMs + leaseMs, expires_at: Math.ceil((nowMs + leaseMs) / 1000) + 60 },
+            Item: { pk, sk: LOCK_SK, holder: token, lease_until: nowMs + leaseMs, expires_at: Math.ceil((nowMs + leaseMs) / 1000) + 60 },
             ConditionExpression: 'attribute_not_exists(pk) OR lease_until < :now',
             ExpressionAttributeValues: { ':now': nowMs },
           }),
@@ -104,8 +108,8 @@ export class OhlcCacheRepository {
     }
   }
 
-  /** Deletes the lock only if we still hold it (after an expiry someone else may). */
-  async releaseLock(pk: string, holder: string, options?: ExecuteOptions): Promise<void> {
+  /** Deletes the lock only if this acquisition still holds it (after an expiry someone else may). */
+  async releaseLock(pk: string, token: string, options?: ExecuteOptions): Promise<void> {
     try {
       await this.call(
         (signal) =>
@@ -114,7 +118,7 @@ export class OhlcCacheRepository {
               TableName: this.table,
               Key: { pk, sk: LOCK_SK },
               ConditionExpression: 'holder = :holder',
-              ExpressionAttributeValues: { ':holder': holder },
+              ExpressionAttributeValues: { ':holder': token },
             }),
             { abortSignal: signal },
           ),
@@ -126,24 +130,27 @@ export class OhlcCacheRepository {
     }
   }
 
-  /** The ticker's invalidation epoch, 0 when it was never invalidated. */
-  async readEpoch(ticker: string): Promise<number> {
-    const result = await this.call((signal) =>
-      this.clients.documents.send(
-        new GetCommand({ TableName: this.table, Key: { pk: epochPk(ticker), sk: EPOCH_SK }, ConsistentRead: true }),
-        { abortSignal: signal },
-      ),
+  /** The ticker's control item (epoch 0 and not unknown when it was never written). */
+  async readControl(ticker: string, options?: ExecuteOptions): Promise<TickerControl> {
+    const result = await this.call(
+      (signal) =>
+        this.clients.documents.send(
+          new GetCommand({ TableName: this.table, Key: { pk: controlPk(ticker), sk: CONTROL_SK }, ConsistentRead: true }),
+          { abortSignal: signal },
+        ),
+      options,
     );
-    return Number(result.Item?.epoch ?? 0);
+    return fromControlItem(result.Item);
   }
 
+  /** One UpdateItem, so an invalidation takes effect at once whatever the ticker's size; it also forgets "unknown". */
   async bumpEpoch(ticker: string): Promise<number> {
     const result = await this.call((signal) =>
       this.clients.documents.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: epochPk(ticker), sk: EPOCH_SK },
-          UpdateExpression: 'ADD epoch :one',
+          Key: { pk: controlPk(ticker), sk: CONTROL_SK },
+          UpdateExpression: 'ADD epoch :one REMOVE unknown_until',
           ExpressionAttributeValues: { ':one': 1 },
           ReturnValues: 'UPDATED_NEW',
         }),
@@ -153,22 +160,49 @@ export class OhlcCacheRepository {
     return Number(result.Attributes?.epoch ?? 0);
   }
 
-  /** Deletes every candle and coverage item of the ticker, all resolutions; returns how many. */
-  async deleteTicker(ticker: string, onUnprocessed: (count: number) => void): Promise<number> {
-    const partitions = RESOLUTIONS.flatMap((resolution) => [candlePk(ticker, resolution), coveragePk(ticker, resolution)]);
-    const keys = (await Promise.all(partitions.map((pk) => this.keysOf(pk)))).flat();
-    await this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })), onUnprocessed);
-    return keys.length;
+  async markUnknown(ticker: string, untilMs: number, options?: ExecuteOptions): Promise<void> {
+    await this.call(
+      (signal) =>
+        this.clients.documents.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: controlPk(ticker), sk: CONTROL_SK },
+            UpdateExpression: 'SET unknown_until = :until',
+            ExpressionAttributeValues: { ':until': untilMs },
+          }),
+          { abortSignal: signal },
+        ),
+      options,
+    );
   }
 
-  private async keysOf(pk: string): Promise<Item[]> {
-    return this.paginate({
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-      ProjectionExpression: 'pk, sk',
-      ConsistentRead: true,
-    });
+  /** Deletes the ticker's candles and coverage of epochs before `epoch`, all resolutions; returns how many. */
+  async purgeBefore(ticker: string, epoch: number, onUnprocessed: (count: number) => void, options: ExecuteOptions): Promise<number> {
+    const partitions = RESOLUTIONS.flatMap((resolution) => [candlePk(ticker, resolution), coveragePk(ticker, resolution)]);
+    let deleted = 0;
+    for (const pk of partitions) {
+      const keys = await this.olderKeysOf(pk, epoch, options);
+      await this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })), onUnprocessed, options);
+      deleted += keys.length;
+    }
+    return deleted;
+  }
+
+  private async olderKeysOf(pk: string, epoch: number, options: ExecuteOptions): Promise<Item[]> {
+    const items = await this.paginate(
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        // Items written after the invalidation carry its epoch and stay.
+        FilterExpression: 'attribute_not_exists(#epoch) OR #epoch < :epoch',
+        ExpressionAttributeNames: { '#epoch': 'epoch' },
+        ExpressionAttributeValues: { ':pk': pk, ':epoch': epoch },
+        ProjectionExpression: 'pk, sk, #epoch',
+        ConsistentRead: true,
+      },
+      options,
+    );
+    return items.map((item) => ({ pk: item.pk, sk: item.sk }));
   }
 
   private query(pk: string, from: string, to: string, options: ReadOptions): Promise<Item[]> {

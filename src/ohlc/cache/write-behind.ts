@@ -1,11 +1,11 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Settings } from '../../config/settings';
-import type { ExecuteOptions } from '../../resilience/resilience.service';
+import { Deadline, deadlineIn } from '../../resilience/deadline';
 import { OhlcMetrics } from '../ohlc.metrics';
 
 /** Budget of one background write (all its batches and retries). */
-const WRITE_DEADLINE_MS = 15_000;
+export const WRITE_DEADLINE_MS = 15_000;
 
 /**
  * Cache writes run after the response: a request never waits for DynamoDB to store what it just
@@ -22,8 +22,8 @@ export class WriteBehindQueue implements BeforeApplicationShutdown {
   ) {}
 
   /** A deadline of its own: the request's deadline must not cut a write that outlives it. */
-  static backgroundDeadline(): ExecuteOptions {
-    return { deadline: { signal: AbortSignal.timeout(WRITE_DEADLINE_MS), deadlineAt: Date.now() + WRITE_DEADLINE_MS } };
+  static backgroundDeadline(): Deadline {
+    return deadlineIn(WRITE_DEADLINE_MS);
   }
 
   enqueue(what: string, task: () => Promise<void>): void {

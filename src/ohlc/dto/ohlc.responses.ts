@@ -57,3 +57,9 @@ export function toOhlcResponse(ticker: string, resolution: Resolution, span: Dat
   }));
   return { ticker, resolution, start_date: span.start, end_date: span.end, source: result.source, count: candles.length, candles };
 }
+
+/** The one place an answer is labelled: which layer served it and how old its oldest part is. */
+export function answerHeaders(result: OhlcResult, now: Date): Record<string, string> {
+  const ageSeconds = Math.max(0, Math.floor((now.getTime() - result.fetchedAt) / 1000));
+  return { 'X-Cache-Source': result.layer, 'X-Cache-Age': String(ageSeconds), 'Cache-Control': 'no-store' };
+}
