@@ -38,7 +38,7 @@ describe(OhlcCacheRepository.name, () => {
   const stored = (time: string, epoch = 0) => ({ candle: candle(time, 1), source: 'tiingo' as const, fetchedAt: 1, epoch });
   const store = (ticker: string, time: string, expiresAt: number, epoch = 0) =>
     repository.putAll([toCandleItem(ticker, '5', stored(time, epoch), expiresAt)], jest.fn());
-  const read = { nowSec: NOW_SEC, minEpoch: 0 };
+  const read = { nowSec: NOW_SEC, epoch: 0 };
 
   it('reads any sub-range of intraday candles in one query, skipping expired items unless asked for them', async () => {
     await store('AAPL', '2026-11-24T14:30:00.000Z', NOW_SEC + 60);
@@ -53,12 +53,12 @@ describe(OhlcCacheRepository.name, () => {
     expect(all.map((s) => s.candle.time)).toEqual(['2026-11-25T14:30:00.000Z', '2026-11-27T14:30:00.000Z']);
   });
 
-  it('leaves out candles of an older epoch', async () => {
+  it('reads the partition of one epoch only', async () => {
     await store('AMZN', '2026-11-24T14:30:00.000Z', NOW_SEC + 60, 1);
     await store('AMZN', '2026-11-24T14:35:00.000Z', NOW_SEC + 60, 2);
     const span = { start: '2026-11-24', end: '2026-11-24' };
 
-    const atTwo = await repository.candles('AMZN', '5', span, { ...read, minEpoch: 2 });
+    const atTwo = await repository.candles('AMZN', '5', span, { ...read, epoch: 2 });
 
     expect(atTwo.map((s) => s.candle.time)).toEqual(['2026-11-24T14:35:00.000Z']);
   });
@@ -88,12 +88,14 @@ describe(OhlcCacheRepository.name, () => {
     );
     const before = await repository.readControl('NVDA');
     const epoch = await repository.bumpEpoch('NVDA');
-    await repository.putAll([toCandleItem('NVDA', 'D', stored('2026-11-03', epoch), NOW_SEC + 60)], jest.fn());
+    // Written after the invalidation at a key an old item had: the purge must not touch it.
+    await repository.putAll([toCandleItem('NVDA', 'D', stored('2026-11-02', epoch), NOW_SEC + 60)], jest.fn());
 
     expect(epoch).toBe(before.epoch + 1);
     expect(await repository.purgeBefore('NVDA', epoch, jest.fn(), {})).toBe(3);
     const span = { start: '2026-11-02', end: '2026-11-03' };
-    expect((await repository.candles('NVDA', 'D', span, read)).map((s) => s.candle.time)).toEqual(['2026-11-03']);
+    expect((await repository.candles('NVDA', 'D', span, { ...read, epoch })).map((s) => s.candle.time)).toEqual(['2026-11-02']);
+    expect(await repository.candles('NVDA', 'D', span, read)).toEqual([]);
     expect(await repository.coverage('NVDA', 'D', span, read)).toEqual([]);
     expect(await repository.candles('NVDAX', 'D', span, read)).toHaveLength(1);
   });

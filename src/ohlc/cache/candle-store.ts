@@ -48,7 +48,7 @@ export class CandleStore {
   /** Coverage and candles at once: a hit needs both, and on a miss the candle Query finds nothing fast. */
   async read(ticker: string, resolution: Resolution, span: DateSpan, epoch: number, consistent = false): Promise<CachedRange> {
     const now = this.clock.now().getTime();
-    const options = { nowSec: Math.floor(now / 1000), minEpoch: epoch, consistent };
+    const options = { nowSec: Math.floor(now / 1000), epoch, consistent };
     const [records, stored] = await Promise.all([
       this.repository.coverage(ticker, resolution, span, options),
       this.repository.candles(ticker, resolution, span, options),
@@ -68,7 +68,7 @@ export class CandleStore {
     if (!this.usable()) return undefined;
     const nowSec = Math.floor(this.clock.now().getTime() / 1000);
     const deadline = deadlineIn(STALE_READ_BUDGET_MS);
-    const stored = await this.repository.candles(ticker, resolution, span, { nowSec, includeExpired: true, minEpoch: epoch, deadline });
+    const stored = await this.repository.candles(ticker, resolution, span, { nowSec, includeExpired: true, epoch, deadline });
     return stored.length === 0 ? undefined : pieceOf(stored.map((s) => s.candle), stored);
   }
 

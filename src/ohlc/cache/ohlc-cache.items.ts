@@ -4,22 +4,23 @@ import type { Candle, DateSpan, MarketDataSource, Resolution } from '../ohlc.typ
  * Item layouts of OHLC_CACHE_TABLE (all share `pk`/`sk`; `expires_at` is the TTL attribute).
  * Every partition key starts with a fixed prefix, so no ticker can name another kind of item
  * (before, ticker `EPOCH` at resolution `D` shared the partition of `D`'s epoch):
- * - candle:   pk `CANDLE#{TICKER}#{resolution}`   sk candle time (`YYYY-MM-DD` or UTC ISO)
- * - coverage: pk `COVERAGE#{TICKER}#{resolution}` sk session date
- * - lock:     pk `LOCK#{TICKER}#{resolution}#{gap start}#{gap end}#{ET anchor date}#E{epoch}` sk `LOCK`
+ * - candle:   pk `CANDLE#{TICKER}#{resolution}#{epoch}`   sk candle time (`YYYY-MM-DD` or UTC ISO)
+ * - coverage: pk `COVERAGE#{TICKER}#{resolution}#{epoch}` sk session date
+ * - lock:     pk `LOCK#{TICKER}#{resolution}#{gap start}#{gap end}#{ET anchor date}#{epoch}` sk `LOCK`
  * - control:  pk `EPOCH#{TICKER}`                  sk `EPOCH` (invalidation epoch, "unknown until")
- * Candles and coverage carry the `epoch` they were fetched under (absent = 0); reads ignore
- * older ones. Candles of the former unprefixed layout (`{TICKER}#{resolution}`) are never read
- * again and leave by their TTL: no migration.
+ * Candles and coverage live in the partition of the epoch they were fetched under, so a read at
+ * an epoch never sees older items, and a purge of older partitions can never delete an item
+ * written after the invalidation. Items of the former layouts (`{TICKER}#{resolution}`,
+ * `COVERAGE#{TICKER}#{resolution}`) are never read again and leave by their TTL: no migration.
  */
-export const candlePk = (ticker: string, resolution: Resolution): string => `CANDLE#${ticker}#${resolution}`;
-export const coveragePk = (ticker: string, resolution: Resolution): string => `COVERAGE#${ticker}#${resolution}`;
+export const candlePk = (ticker: string, resolution: Resolution, epoch: number): string => `CANDLE#${ticker}#${resolution}#${epoch}`;
+export const coveragePk = (ticker: string, resolution: Resolution, epoch: number): string => `COVERAGE#${ticker}#${resolution}#${epoch}`;
 export const controlPk = (ticker: string): string => `EPOCH#${ticker}`;
 export const CONTROL_SK = 'EPOCH';
 export const LOCK_SK = 'LOCK';
 
 export function lockPk(ticker: string, resolution: Resolution, gap: DateSpan, anchorDate: string, epoch: number): string {
-  return `LOCK#${ticker}#${resolution}#${gap.start}#${gap.end}#${anchorDate}#E${epoch}`;
+  return `LOCK#${ticker}#${resolution}#${gap.start}#${gap.end}#${anchorDate}#${epoch}`;
 }
 
 /** Sort-key bounds covering every candle of the span's dates (intraday bars keep their ET date in UTC). */
@@ -56,7 +57,7 @@ export type Item = Record<string, unknown>;
 export function toCandleItem(ticker: string, resolution: Resolution, stored: StoredCandle, expiresAtSec: number): Item {
   const { candle } = stored;
   return {
-    pk: candlePk(ticker, resolution),
+    pk: candlePk(ticker, resolution, stored.epoch),
     sk: candle.time,
     open: candle.open,
     high: candle.high,
@@ -82,13 +83,13 @@ export function fromCandleItem(item: Item): StoredCandle {
     },
     source: sourceOf(item),
     fetchedAt: Number(item.fetched_at),
-    epoch: Number(item.epoch ?? 0),
+    epoch: Number(item.epoch),
   };
 }
 
 export function toCoverageItem(ticker: string, resolution: Resolution, record: CoverageRecord, expiresAtSec: number): Item {
   return {
-    pk: coveragePk(ticker, resolution),
+    pk: coveragePk(ticker, resolution, record.epoch),
     sk: record.date,
     fetched_at: record.fetchedAt,
     complete: record.complete,
@@ -104,7 +105,7 @@ export function fromCoverageItem(item: Item): CoverageRecord {
     fetchedAt: Number(item.fetched_at),
     complete: item.complete === true,
     source: sourceOf(item),
-    epoch: Number(item.epoch ?? 0),
+    epoch: Number(item.epoch),
   };
 }
 

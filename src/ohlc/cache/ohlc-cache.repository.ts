@@ -38,8 +38,8 @@ export interface ReadOptions {
   readonly includeExpired?: boolean;
   /** Epoch seconds that decide expiry. */
   readonly nowSec: number;
-  /** Items fetched under an older invalidation epoch are left out. */
-  readonly minEpoch: number;
+  /** The invalidation epoch whose partition is read. */
+  readonly epoch: number;
   /** A budget of its own instead of the request's (see ExecuteOptions). */
   readonly deadline?: ExecuteOptions['deadline'];
 }
@@ -50,6 +50,8 @@ export const UNPROCESSED_RETRIES = 3;
 const UNPROCESSED_BASE_DELAY_MS = 100;
 /** Chunks written at once: enough to store a month of 5-minute bars quickly without a burst. */
 const PARALLEL_CHUNKS = 4;
+/** How many epochs back a purge looks. */
+export const PURGED_EPOCHS = 5;
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
@@ -69,13 +71,13 @@ export class OhlcCacheRepository {
   /** Every unexpired candle of the span in one Query, paginated to the end, oldest first. */
   async candles(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<StoredCandle[]> {
     const [from, to] = candleSortKeyBounds(resolution, span);
-    const items = await this.query(candlePk(ticker, resolution), from, to, options);
-    return items.map(fromCandleItem).filter((stored) => stored.epoch >= options.minEpoch);
+    const items = await this.query(candlePk(ticker, resolution, options.epoch), from, to, options);
+    return items.map(fromCandleItem);
   }
 
   async coverage(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<CoverageRecord[]> {
-    const items = await this.query(coveragePk(ticker, resolution), span.start, span.end, options);
-    return items.map(fromCoverageItem).filter((record) => record.epoch >= options.minEpoch);
+    const items = await this.query(coveragePk(ticker, resolution, options.epoch), span.start, span.end, options);
+    return items.map(fromCoverageItem);
   }
 
   /**
@@ -176,33 +178,35 @@ export class OhlcCacheRepository {
     );
   }
 
-  /** Deletes the ticker's candles and coverage of epochs before `epoch`, all resolutions; returns how many. */
+  /**
+   * Deletes the ticker's candle and coverage partitions of the PURGED_EPOCHS epochs before `epoch`,
+   * all resolutions; returns how many items. Older leftovers (a purge that failed long ago) leave by TTL.
+   */
   async purgeBefore(ticker: string, epoch: number, onUnprocessed: (count: number) => void, options: ExecuteOptions): Promise<number> {
-    const partitions = RESOLUTIONS.flatMap((resolution) => [candlePk(ticker, resolution), coveragePk(ticker, resolution)]);
+    const epochs = Array.from({ length: Math.min(epoch, PURGED_EPOCHS) }, (_, i) => epoch - 1 - i);
+    const partitions = epochs.flatMap((old) =>
+      RESOLUTIONS.flatMap((resolution) => [candlePk(ticker, resolution, old), coveragePk(ticker, resolution, old)]),
+    );
     let deleted = 0;
     for (const pk of partitions) {
-      const keys = await this.olderKeysOf(pk, epoch, options);
+      const keys = await this.keysOf(pk, options);
       await this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })), onUnprocessed, options);
       deleted += keys.length;
     }
     return deleted;
   }
 
-  private async olderKeysOf(pk: string, epoch: number, options: ExecuteOptions): Promise<Item[]> {
-    const items = await this.paginate(
+  private async keysOf(pk: string, options: ExecuteOptions): Promise<Item[]> {
+    return this.paginate(
       {
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk',
-        // Items written after the invalidation carry its epoch and stay.
-        FilterExpression: 'attribute_not_exists(#epoch) OR #epoch < :epoch',
-        ExpressionAttributeNames: { '#epoch': 'epoch' },
-        ExpressionAttributeValues: { ':pk': pk, ':epoch': epoch },
-        ProjectionExpression: 'pk, sk, #epoch',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'pk, sk',
         ConsistentRead: true,
       },
       options,
     );
-    return items.map((item) => ({ pk: item.pk, sk: item.sk }));
   }
 
   private query(pk: string, from: string, to: string, options: ReadOptions): Promise<Item[]> {
