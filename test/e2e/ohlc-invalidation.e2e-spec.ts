@@ -53,7 +53,6 @@ describe('OHLC cache invalidation (e2e)', () => {
   });
   afterEach(() => simulator.reset());
   afterAll(async () => {
-    // eslint-disable-next-line no-console
     console.log(`DELETE durations (ms): ${JSON.stringify(deleteMs)}`);
     await testApp?.close();
     await simulator?.close();
