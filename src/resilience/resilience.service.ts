@@ -18,6 +18,11 @@ import { createRetryPolicy, RetryDeadlineReachedError } from './retry.policy';
 export interface ExecuteOptions {
   /** Overrides the request's deadline (background work such as cache write-behind or refreshes). */
   readonly deadline?: { readonly signal: AbortSignal; readonly deadlineAt: number };
+  /**
+   * False: a throttled answer (429) is not retried but leaves at once as DependencyThrottledError,
+   * for callers with an alternative (provider failover) whose Retry-After outlasts the deadline.
+   */
+  readonly retryThrottled?: boolean;
 }
 
 /** Retry-After when the dependency gave no hint of its own. */
@@ -55,7 +60,7 @@ export class ResilienceService {
     options: ExecuteOptions = {},
   ): Promise<T> {
     const { signal, deadlineAt } = options.deadline ?? RequestContexts.deadline(this.settings.requestDeadlineMs);
-    const policy = createRetryPolicy((error) => this.shouldRetry(dependency, error, signal), deadlineAt);
+    const policy = createRetryPolicy((error) => this.shouldRetry(dependency, error, signal, options), deadlineAt);
     policy.onRetry((event) => {
       this.retries.inc({ dependency });
       this.logger.warn(
@@ -79,11 +84,13 @@ export class ResilienceService {
     }
   }
 
-  private shouldRetry(dependency: DependencyName, error: unknown, signal: AbortSignal): boolean {
+  private shouldRetry(dependency: DependencyName, error: unknown, signal: AbortSignal, options: ExecuteOptions): boolean {
     if (signal.aborted || error instanceof DeadlineAbortedError || error instanceof BrokenCircuitError) return false;
     // The failure that just opened the breaker must not be retried into a BrokenCircuitError.
     if (this.breakers.state(dependency) !== 'CLOSED') return false;
-    return classifyFailure(error).kind !== 'permanent';
+    const { kind } = classifyFailure(error);
+    if (kind === 'throttled' && options.retryThrottled === false) return false;
+    return kind !== 'permanent';
   }
 
   private translate(dependency: DependencyName, error: unknown, signal: AbortSignal): unknown {

@@ -1,14 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { Counter } from 'prom-client';
-import { AppError } from '../../common/errors/app-error';
 import { DependencyThrottledError } from '../../common/errors/dependency.errors';
 import { RequestContexts } from '../../common/http/request-context';
 import { Settings } from '../../config/settings';
 import { MetricsRegistry } from '../../observability/metrics.registry';
-import { QuotaExhaustedError } from '../../quota/quota.errors';
+import { QuotaExhaustedError, UnknownQuotaServiceError } from '../../quota/quota.errors';
 import { QuotaService } from '../../quota/quota.service';
-import { ExecuteOptions, ResilienceService } from '../../resilience/resilience.service';
+import { Deadline } from '../../resilience/deadline';
+import { ResilienceService } from '../../resilience/resilience.service';
 import { MarketDataUnavailableError, TickerNotFoundError } from '../ohlc.errors';
 import type { Candle, DateSpan, FetchedCandles, MarketDataSource, Resolution } from '../ohlc.types';
 import { MARKET_DATA_PROVIDERS, MarketDataProvider } from './market-data-provider';
@@ -17,9 +17,6 @@ import {
   retryHintOf, statusOf,
 } from './provider-failures';
 import { ProviderHttpError } from './provider-http';
-
-type Deadline = NonNullable<ExecuteOptions['deadline']>;
-type Answer = { readonly candles: Candle[] } | { readonly throttled: ProviderHttpError };
 
 /** How long a provider that sent 429 without a Retry-After is left alone. */
 const THROTTLE_SKIP_DEFAULT_SECONDS = 30;
@@ -30,10 +27,10 @@ const THROTTLE_SKIP_DEFAULT_SECONDS = 30;
 const SHARE_WHILE_OTHERS_WAIT = 0.6;
 
 /**
- * Fetches candles from the first provider, in priority order, that can answer. Per provider:
- * skipped while a 429's Retry-After runs, then one call through the resilience layer (retries,
- * circuit breaker, deadline), each HTTP attempt reserving one quota unit. An unknown ticker at a provider ends the
- * fetch (no failover); any other failure moves on to the next provider.
+ * Failover as a plain loop over the providers in priority order: skipped while a 429's
+ * Retry-After runs, else one call through the resilience layer (retries except on 429, breaker,
+ * deadline), each HTTP attempt reserving one quota unit. An unknown ticker ends the fetch (no
+ * failover); any other failure moves on to the next provider.
  */
 @Injectable()
 export class MarketDataService {
@@ -72,89 +69,61 @@ export class MarketDataService {
     const budget = RequestContexts.deadline(this.settings.requestDeadlineMs);
     const failures: ProviderFailure[] = [];
     for (const [index, provider] of enabled.entries()) {
-      const result = await this.attempt(provider, ticker, resolution, span, () => this.deadlineFor(budget, enabled.slice(index + 1)));
-      if ('candles' in result) return { source: provider.name, candles: result.candles };
-      failures.push(result);
+      const skipSeconds = this.skipSecondsLeft(provider.name);
+      if (skipSeconds > 0) {
+        this.requests.inc({ provider: provider.name, outcome: 'throttled' });
+        failures.push({ provider: provider.name, outcome: 'throttled', retryAfterSeconds: skipSeconds });
+        continue;
+      }
+      try {
+        const candles = await this.call(provider, ticker, resolution, span, this.deadlineFor(budget, enabled.slice(index + 1)));
+        this.requests.inc({ provider: provider.name, outcome: 'ok' });
+        return { source: provider.name, candles };
+      } catch (error) {
+        if (error instanceof TickerNotFoundError) {
+          this.requests.inc({ provider: provider.name, outcome: 'not_found' });
+          throw error;
+        }
+        failures.push(this.failed(provider.name, ticker, error));
+      }
     }
     throw noProviderAnswered(failures, budget.signal.aborted);
   }
 
-  private async attempt(
-    provider: MarketDataProvider,
-    ticker: string,
-    resolution: Resolution,
-    span: DateSpan,
-    deadline: () => Deadline,
-  ): Promise<{ readonly candles: Candle[] } | ProviderFailure> {
-    const skipSeconds = this.skipSecondsLeft(provider.name);
-    if (skipSeconds > 0) {
-      this.requests.inc({ provider: provider.name, outcome: 'throttled' });
-      this.logger.debug({ provider: provider.name, ticker, retry_after_s: skipSeconds }, 'market data provider skipped after 429');
-      return { provider: provider.name, outcome: 'throttled', retryAfterSeconds: skipSeconds };
-    }
-    // Each HTTP attempt (the resilience layer may retry) reserves its own quota unit, so the
-    // shared count matches the calls upstream actually received.
-    let quotaFailure: unknown;
-    const reserveThenCall = async (signal: AbortSignal): Promise<Answer> => {
-      try {
-        await this.quota.reserve(provider.name);
-      } catch (error) {
-        quotaFailure = error;
-        throw error;
-      }
-      return this.callOnce(provider, ticker, resolution, span, signal);
-    };
-    try {
-      const answer = await this.resilience.execute(provider.name, reserveThenCall, { deadline: deadline() });
-      if ('throttled' in answer) return this.throttled(provider.name, ticker, answer.throttled, answer.throttled.retryAfterSeconds);
-      this.requests.inc({ provider: provider.name, outcome: 'ok' });
-      return answer;
-    } catch (error) {
-      // Quota errors are AppErrors: permanent for the retry layer, so they arrive here unchanged.
-      if (quotaFailure !== undefined && error === quotaFailure) return this.quotaFailed(provider.name, ticker, error);
-      if (error instanceof TickerNotFoundError) {
-        this.requests.inc({ provider: provider.name, outcome: 'not_found' });
-        throw error;
-      }
-      if (error instanceof DependencyThrottledError) return this.throttled(provider.name, ticker, error, error.retryAfterSeconds);
-      return this.failed(provider.name, ticker, 'error', error, retryHintOf(error));
-    }
-  }
-
-  private quotaFailed(provider: MarketDataSource, ticker: string, error: unknown): ProviderFailure {
-    if (error instanceof QuotaExhaustedError) return this.failed(provider, ticker, 'quota_exhausted', error, error.retryAfterSeconds);
-    // Without a working quota check the call could overspend: treat the provider as unavailable.
-    if (error instanceof AppError) return this.failed(provider, ticker, 'error', error, retryHintOf(error));
-    throw error;
-  }
-
   /**
-   * A 429 resolves instead of throwing, so the shared retry policy does not call a provider that
-   * just asked for a pause again a second later: its Retry-After is usually far longer than our
-   * deadline, and the next provider is the better use of the time left.
+   * One call through the resilience layer. Each HTTP attempt reserves its own quota unit first, so
+   * the shared count matches the calls upstream received; a 429 is not retried: its Retry-After
+   * usually outlasts the deadline, and the next provider is the better use of the time left.
    */
-  private async callOnce(
-    provider: MarketDataProvider,
-    ticker: string,
-    resolution: Resolution,
-    span: DateSpan,
-    signal: AbortSignal,
-  ): Promise<Answer> {
-    try {
-      return { candles: await provider.fetchCandles(ticker, resolution, span, signal) };
-    } catch (error) {
-      if (error instanceof ProviderHttpError && error.status === 429) return { throttled: error };
-      throw error;
+  private call(provider: MarketDataProvider, ticker: string, resolution: Resolution, span: DateSpan, deadline: Deadline): Promise<Candle[]> {
+    return this.resilience.execute(
+      provider.name,
+      async (signal) => {
+        await this.quota.reserve(provider.name);
+        return provider.fetchCandles(ticker, resolution, span, signal);
+      },
+      { deadline, retryThrottled: false },
+    );
+  }
+
+  /** Why the provider could not answer; a throttled one is left alone until its Retry-After. */
+  private failed(provider: MarketDataSource, ticker: string, error: unknown): ProviderFailure {
+    if (error instanceof DependencyThrottledError) {
+      const hint = error.cause instanceof ProviderHttpError ? error.cause.retryAfterSeconds : error.retryAfterSeconds;
+      const seconds = hint ?? THROTTLE_SKIP_DEFAULT_SECONDS;
+      this.skipUntil.set(provider, Date.now() + seconds * 1000);
+      return this.report(provider, ticker, 'throttled', error, seconds);
     }
+    // A quota error is an AppError, which the retry layer passes through unchanged.
+    if (error instanceof QuotaExhaustedError) return this.report(provider, ticker, 'quota_exhausted', error, error.retryAfterSeconds);
+    // A programming error, not an outage: failing over would hide it.
+    if (error instanceof UnknownQuotaServiceError) throw error;
+    // Outages, timeouts, open breakers, other 4xx, and a quota check that could not run (the call
+    // could overspend): the provider counts as unavailable.
+    return this.report(provider, ticker, 'error', error, retryHintOf(error));
   }
 
-  private throttled(provider: MarketDataSource, ticker: string, error: unknown, retryAfterSeconds?: number): ProviderFailure {
-    const seconds = retryAfterSeconds ?? THROTTLE_SKIP_DEFAULT_SECONDS;
-    this.skipUntil.set(provider, Date.now() + seconds * 1000);
-    return this.failed(provider, ticker, 'throttled', error, seconds);
-  }
-
-  private failed(
+  private report(
     provider: MarketDataSource,
     ticker: string,
     outcome: ProviderFailure['outcome'],

@@ -53,14 +53,11 @@ export function retryHintOf(error: unknown): number | undefined {
   return error.retryAfterSeconds;
 }
 
-/** The HTTP status somewhere on the cause chain (the resilience layer wraps provider errors). */
+/** The provider's HTTP status: on the error, or on the one the resilience layer wrapped. */
 export function statusOf(error: unknown): number | undefined {
-  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 4; depth++) {
-    const status = (current as { status?: unknown }).status;
-    if (typeof status === 'number') return status;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
+  const shape = error as { status?: unknown; cause?: { status?: unknown } } | null;
+  const status = shape?.status ?? shape?.cause?.status;
+  return typeof status === 'number' ? status : undefined;
 }
 
 export function errorNameOf(error: unknown): string {
