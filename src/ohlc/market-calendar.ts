@@ -5,7 +5,7 @@ export { MARKET_ZONE, type MarketDate } from './market-holidays';
 
 export type IntradayResolution = 1 | 5 | 15 | 30 | 60;
 export type RangePreset = '1D' | '1W' | '1M' | '3M' | '6M' | 'YTD' | '1Y';
-export type Clock = () => Date;
+export type TimeSource = () => Date;
 
 export interface TradingSession {
   date: MarketDate;
@@ -44,7 +44,7 @@ export class MarketCalendar {
   private readonly holidaysByYear = new Map<number, ReadonlyMap<MarketDate, string>>();
   private readonly earlyClosesByYear = new Map<number, ReadonlySet<MarketDate>>();
 
-  constructor(private readonly clock: Clock = () => new Date()) {}
+  constructor(private readonly clock: TimeSource = () => new Date()) {}
 
   /** Today's date in New York according to the clock (03:00Z on the 22nd is still the 21st there). */
   marketToday(): MarketDate {

@@ -20,7 +20,7 @@ import { OhlcQuery } from './dto/ohlc.query';
 import { answerHeaders, OhlcResponse, toOhlcResponse } from './dto/ohlc.responses';
 import { TickerParamPipe } from './dto/ticker-param.pipe';
 import { MarketCalendar } from './market-calendar';
-import { OhlcClock } from './ohlc-clock';
+import { Clock } from '../resilience/clock';
 import { OhlcService } from './ohlc.service';
 
 const CACHE_SOURCE_HEADER = {
@@ -37,7 +37,7 @@ export class OhlcController {
   constructor(
     private readonly ohlc: OhlcService,
     private readonly calendar: MarketCalendar,
-    private readonly clock: OhlcClock,
+    private readonly clock: Clock,
   ) {}
 
   @Get(':ticker/ohlc')

@@ -8,7 +8,7 @@ import { memoryKey, MemoryCandleCache } from './cache/memory-candle.cache';
 import { TickerControls } from './cache/ticker-controls';
 import { UpstreamAllowance } from './cache/upstream-allowance';
 import { MarketCalendar } from './market-calendar';
-import { OhlcClock } from './ohlc-clock';
+import { Clock } from '../resilience/clock';
 import { isMarketDataOutage, TickerNotFoundError } from './ohlc.errors';
 import { OhlcMetrics } from './ohlc.metrics';
 import { CacheLayer, CandlePiece, CandleSet, mergePieces, OhlcResult } from './ohlc.model';
@@ -46,7 +46,7 @@ export class OhlcService {
     private readonly purge: CachePurge,
     private readonly market: MarketDataService,
     private readonly calendar: MarketCalendar,
-    private readonly clock: OhlcClock,
+    private readonly clock: Clock,
     private readonly metrics: OhlcMetrics,
     @InjectPinoLogger(OhlcService.name) private readonly logger: PinoLogger,
   ) {}

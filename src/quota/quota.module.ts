@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { QuotaClock } from './quota-clock';
+import { ResilienceModule } from '../resilience/resilience.module';
 import { QuotaController } from './quota.controller';
 import { QuotaObserver } from './quota-observer';
 import { QuotaRepository } from './quota.repository';
@@ -8,8 +8,9 @@ import { QuotaService } from './quota.service';
 /** Global so any feature calling an upstream service can inject QuotaService. */
 @Global()
 @Module({
+  imports: [ResilienceModule],
   controllers: [QuotaController],
-  providers: [QuotaClock, QuotaRepository, QuotaObserver, QuotaService],
+  providers: [QuotaRepository, QuotaObserver, QuotaService],
   exports: [QuotaService],
 })
 export class QuotaModule {}

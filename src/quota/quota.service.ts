@@ -2,7 +2,8 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { DependencyTimeoutError, DependencyUnavailableError } from '../common/errors/dependency.errors';
 import { QuotaWindowLimit, QuotaWindowUnit, Settings } from '../config/settings';
 import { ExecuteOptions } from '../resilience/resilience.service';
-import { QuotaClock } from './quota-clock';
+import { Clock } from '../resilience/clock';
+import { deadlineIn } from '../resilience/deadline';
 import { QuotaExhaustedError, UnknownQuotaServiceError } from './quota.errors';
 import { QuotaFallbackBudget } from './quota-fallback-budget';
 import { QuotaObserver } from './quota-observer';
@@ -49,7 +50,7 @@ export class QuotaService implements OnApplicationShutdown {
   constructor(
     private readonly settings: Settings,
     private readonly repository: QuotaRepository,
-    private readonly clock: QuotaClock,
+    private readonly clock: Clock,
     private readonly observer: QuotaObserver,
   ) {
     this.fallback = new QuotaFallbackBudget(settings.quota.fallbackFraction);
@@ -190,9 +191,7 @@ export class QuotaService implements OnApplicationShutdown {
       do {
         entry.again = false;
         // Not tied to any request: its deadline must not cut the read short.
-        const deadlineAt = Date.now() + this.settings.requestDeadlineMs;
-        const deadline = { signal: AbortSignal.timeout(this.settings.requestDeadlineMs), deadlineAt };
-        await this.readUsage(service, { deadline }).catch(() => undefined);
+        await this.readUsage(service, { deadline: deadlineIn(this.settings.requestDeadlineMs) }).catch(() => undefined);
       } while (entry.again);
       this.refreshing.delete(service);
     })();

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { findFreePort } from '../../scripts/local-stack/free-port';
 import { AwsClients } from '../../src/infrastructure/aws-clients';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { countSdkRequests } from '../support/sdk-request-counter';
@@ -24,7 +24,7 @@ describe('OHLC candles while DynamoDB is unreachable (e2e)', () => {
     const closedPort = await findFreePort();
     testApp = await startTestApp(
       { ...resources.env, ...simulatorEnv(simulator), AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${closedPort}` },
-      { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: () => NOW }) },
+      { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: () => NOW }) },
     );
     // The document client shares this middleware stack, so every DynamoDB request is counted.
     dynamodbCalls = countSdkRequests(testApp.app.get(AwsClients).dynamodb);

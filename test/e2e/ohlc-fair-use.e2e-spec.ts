@@ -3,7 +3,7 @@ import { OhlcCacheRepository } from '../../src/ohlc/cache/ohlc-cache.repository'
 import { CLOSED_SESSION_TTL_SECONDS } from '../../src/ohlc/cache/coverage-plan';
 import { toCandleItem, toCoverageItem } from '../../src/ohlc/cache/ohlc-cache.items';
 import { MarketCalendar } from '../../src/ohlc/market-calendar';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
@@ -27,10 +27,16 @@ describe('OHLC fair use of the provider quota (e2e)', () => {
   beforeAll(async () => {
     resources = await createTestAwsResources();
     simulator = await startMarketDataSimulator({ clock: clock.now });
-    const env = { ...resources.env, ...simulatorEnv(simulator), OHLC_USER_UPSTREAM_PER_HOUR: String(ALLOWANCE) };
+    const env = {
+      ...resources.env,
+      ...simulatorEnv(simulator),
+      OHLC_USER_UPSTREAM_PER_HOUR: String(ALLOWANCE),
+      // Call counts are under test, not latency: a loaded machine must not turn the 5-year fetch into a timeout.
+      REQUEST_DEADLINE_MS: '20000',
+    };
     // Two instances over the same tables: the allowance is counted in DynamoDB, not per process.
     instances = await Promise.all(
-      [0, 1].map(() => startTestApp(env, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) })),
+      [0, 1].map(() => startTestApp(env, { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) })),
     );
   });
   afterEach(() => simulator.reset());

@@ -5,7 +5,7 @@ import { toCandleItem, toCoverageItem } from '../../src/ohlc/cache/ohlc-cache.it
 import { OhlcCacheRepository } from '../../src/ohlc/cache/ohlc-cache.repository';
 import { WriteBehindQueue } from '../../src/ohlc/cache/write-behind';
 import { MarketCalendar } from '../../src/ohlc/market-calendar';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
@@ -28,7 +28,7 @@ describe('OHLC cache invalidation (e2e)', () => {
   const deleteMs: Record<string, number> = {};
 
   const startApp = (): Promise<TestApp> =>
-    startTestApp(env, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
+    startTestApp(env, { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) });
   const ohlc = (app: TestApp, ticker: string, query: Record<string, string>) =>
     request(app.server).get(`/api/v2/tickers/${ticker}/ohlc`).query(query).set('Authorization', auth);
   const clear = async (app: TestApp, ticker: string) => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { WriteBehindQueue } from '../../src/ohlc/cache/write-behind';
 import { MarketCalendar } from '../../src/ohlc/market-calendar';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
@@ -22,7 +22,7 @@ describe('OHLC candles (e2e)', () => {
   let publishLagMs = 0;
 
   const startApp = (): Promise<TestApp> =>
-    startTestApp(env, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
+    startTestApp(env, { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) });
   const ohlc = (app: TestApp, ticker: string, query: Record<string, string>) =>
     request(app.server).get(`/api/v2/tickers/${ticker}/ohlc`).query(query).set('Authorization', auth);
   /** Write-behind is not awaited by responses; tests that read DynamoDB next wait for it. */
@@ -158,7 +158,7 @@ describe('OHLC candles (e2e)', () => {
     const deadlineMs = 1500;
     const shortDeadline = await startTestApp(
       { ...env, REQUEST_DEADLINE_MS: String(deadlineMs) },
-      { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) },
+      { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) },
     );
     try {
       clock.set('2026-11-30T16:00:00.000Z'); // 11:00 ET: today's session is open
@@ -185,7 +185,7 @@ describe('OHLC candles (e2e)', () => {
       // hung providers used up the request's whole deadline.
       const restarted = await startTestApp(
         { ...env, REQUEST_DEADLINE_MS: String(deadlineMs) },
-        { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) },
+        { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) },
       );
       try {
         const fromDynamo = await ohlc(restarted, 'QCOM', { resolution: '5', range: '1D' });

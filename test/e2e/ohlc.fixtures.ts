@@ -27,7 +27,7 @@ export interface CandleBody {
   candles: Array<{ date: string; open: number; high: number; low: number; close: number; volume: number }>;
 }
 
-/** A mutable market clock shared by the service (OhlcClock override) and the simulator. */
+/** A mutable market clock shared by the service (Clock override) and the simulator. */
 export class TestClock {
   constructor(private current: Date) {}
   now = (): Date => new Date(this.current.getTime());

@@ -10,7 +10,8 @@ import { ResilienceModule } from '../../src/resilience/resilience.module';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 import { testSettings } from '../support/test-settings';
 
-const NOW_SEC = Math.floor(Date.parse('2026-11-30T22:00:00Z') / 1000);
+// Real time: DynamoDB Local deletes items whose TTL has passed in wall time, whatever a test clock says.
+const NOW_SEC = Math.floor(Date.now() / 1000);
 const candle = (time: string, close: number) => ({ time, open: 1, high: 2, low: 0.5, close, volume: 100 });
 
 describe(OhlcCacheRepository.name, () => {

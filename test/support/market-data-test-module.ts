@@ -6,7 +6,7 @@ import { Settings } from '../../src/config/settings';
 import { InfrastructureModule } from '../../src/infrastructure/infrastructure.module';
 import { MarketCalendar } from '../../src/ohlc/market-calendar';
 import { marketDataProviders, MarketDataService } from '../../src/ohlc/providers';
-import { QuotaClock } from '../../src/quota/quota-clock';
+import { Clock } from '../../src/resilience/clock';
 import { QuotaModule } from '../../src/quota/quota.module';
 import { ResilienceModule } from '../../src/resilience/resilience.module';
 import { startMarketDataSimulator, type MarketDataSimulator } from './market-data-simulator';
@@ -21,7 +21,7 @@ export interface MarketDataTestOptions {
   /** Variables on top of the simulator's URLs and keys and a 2 s request deadline. */
   readonly env?: Record<string, string>;
   /** Replaces the real quota clock, e.g. to give every test fresh quota windows. */
-  readonly quotaClock?: QuotaClock;
+  readonly quotaClock?: Clock;
 }
 
 export interface MarketDataTestContext {
@@ -50,7 +50,7 @@ export async function startMarketDataModule(options: MarketDataTestOptions): Pro
   })
     .overrideProvider(Settings)
     .useValue(settings);
-  const moduleRef = await (quotaClock ? builder.overrideProvider(QuotaClock).useValue(quotaClock) : builder).compile();
+  const moduleRef = await (quotaClock ? builder.overrideProvider(Clock).useValue(quotaClock) : builder).compile();
   await moduleRef.init();
   return { moduleRef, service: moduleRef.get(MarketDataService) };
 }

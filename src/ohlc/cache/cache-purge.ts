@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Deadline, deadlineIn } from '../../resilience/deadline';
+import { deadlineIn } from '../../resilience/deadline';
 import { OhlcMetrics } from '../ohlc.metrics';
 import { CandleStore } from './candle-store';
 
@@ -43,8 +43,7 @@ export class CachePurge implements BeforeApplicationShutdown {
   }
 
   private async purge(ticker: string, epoch: number): Promise<void> {
-    const budget = deadlineIn(PURGE_BUDGET_MS);
-    const deadline: Deadline = { signal: AbortSignal.any([budget.signal, this.stopping.signal]), deadlineAt: budget.deadlineAt };
+    const deadline = deadlineIn(PURGE_BUDGET_MS, this.stopping);
     for (let attempt = 1; ; attempt++) {
       try {
         const deleted = await this.store.purgeBefore(ticker, epoch, deadline);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { CircuitBreakerRegistry } from '../../resilience/circuit-breaker.registry';
 import { Deadline, deadlineIn } from '../../resilience/deadline';
 import { MarketCalendar } from '../market-calendar';
-import { OhlcClock } from '../ohlc-clock';
+import { Clock } from '../../resilience/clock';
 import { OhlcMetrics } from '../ohlc.metrics';
 import { CandlePiece, pieceOf, sessionDateOf } from '../ohlc.model';
 import type { Candle, DateSpan, MarketDataSource, Resolution } from '../ohlc.types';
@@ -35,7 +35,7 @@ export class CandleStore {
   constructor(
     private readonly repository: OhlcCacheRepository,
     private readonly calendar: MarketCalendar,
-    private readonly clock: OhlcClock,
+    private readonly clock: Clock,
     private readonly breakers: CircuitBreakerRegistry,
     private readonly metrics: OhlcMetrics,
   ) {}

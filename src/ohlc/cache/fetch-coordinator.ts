@@ -3,7 +3,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Settings } from '../../config/settings';
 import { MarketCalendar } from '../market-calendar';
-import { OhlcClock } from '../ohlc-clock';
+import { Clock } from '../../resilience/clock';
 import { TickerNotFoundError } from '../ohlc.errors';
 import { OhlcMetrics } from '../ohlc.metrics';
 import { CandlePiece, sessionDateOf } from '../ohlc.model';
@@ -46,7 +46,7 @@ export class FetchCoordinator {
     private readonly controls: TickerControls,
     private readonly market: MarketDataService,
     private readonly calendar: MarketCalendar,
-    private readonly clock: OhlcClock,
+    private readonly clock: Clock,
     private readonly writes: WriteBehindQueue,
     private readonly metrics: OhlcMetrics,
     settings: Settings,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { deadlineIn } from '../../resilience/deadline';
-import { OhlcClock } from '../ohlc-clock';
+import { Clock } from '../../resilience/clock';
 import { CandleStore } from './candle-store';
 import type { TickerControl } from './ohlc-cache.items';
 
@@ -33,7 +33,7 @@ export class TickerControls {
 
   constructor(
     private readonly store: CandleStore,
-    private readonly clock: OhlcClock,
+    private readonly clock: Clock,
     @InjectPinoLogger(TickerControls.name) private readonly logger: PinoLogger,
   ) {}
 

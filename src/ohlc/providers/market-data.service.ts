@@ -7,7 +7,7 @@ import { Settings } from '../../config/settings';
 import { MetricsRegistry } from '../../observability/metrics.registry';
 import { QuotaExhaustedError, UnknownQuotaServiceError } from '../../quota/quota.errors';
 import { QuotaService } from '../../quota/quota.service';
-import { Deadline } from '../../resilience/deadline';
+import { Deadline, deadlineIn } from '../../resilience/deadline';
 import { ResilienceService } from '../../resilience/resilience.service';
 import { MarketDataUnavailableError, TickerNotFoundError } from '../ohlc.errors';
 import type { Candle, DateSpan, FetchedCandles, MarketDataSource, Resolution } from '../ohlc.types';
@@ -108,7 +108,8 @@ export class MarketDataService {
 
   /** Why the provider could not answer; a throttled one is left alone until its Retry-After. */
   private failed(provider: MarketDataSource, ticker: string, error: unknown): ProviderFailure {
-    if (error instanceof DependencyThrottledError) {
+    // Only the provider's own 429: a quota counter under contention is no reason to leave it alone.
+    if (error instanceof DependencyThrottledError && error.dependency === provider) {
       const hint = error.cause instanceof ProviderHttpError ? error.cause.retryAfterSeconds : error.retryAfterSeconds;
       const seconds = hint ?? THROTTLE_SKIP_DEFAULT_SECONDS;
       this.skipUntil.set(provider, Date.now() + seconds * 1000);
@@ -153,6 +154,6 @@ export class MarketDataService {
     const now = Date.now();
     if (!later.some((p) => this.skipSecondsLeft(p.name) === 0) || budget.deadlineAt <= now) return budget;
     const ms = Math.max(1, Math.floor((budget.deadlineAt - now) * SHARE_WHILE_OTHERS_WAIT));
-    return { signal: AbortSignal.any([budget.signal, AbortSignal.timeout(ms)]), deadlineAt: now + ms };
+    return deadlineIn(ms, budget);
   }
 }
