@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { MarketCalendar } from '../src/ohlc/market-calendar';
+import { MarketCalendar } from '../src/market-calendar/market-calendar';
 
 export interface Span {
   readonly start: string;

@@ -19,7 +19,7 @@ import { resolveOhlcSpan } from './dto/ohlc-span';
 import { OhlcQuery } from './dto/ohlc.query';
 import { answerHeaders, OhlcResponse, toOhlcResponse } from './dto/ohlc.responses';
 import { TickerParamPipe } from './dto/ticker-param.pipe';
-import { MarketCalendar } from './market-calendar';
+import { MarketCalendar } from '../market-calendar/market-calendar';
 import { Clock } from '../resilience/clock';
 import { OhlcService } from './ohlc.service';
 

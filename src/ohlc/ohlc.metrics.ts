@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from '../observability/metrics.registry';
-import type { CacheLayer } from './ohlc.model';
+import type { CacheLayer } from './candle.model';
 
 const LAYERS: readonly CacheLayer[] = ['in-memory', 'dynamodb', 'tiingo', 'finnhub', 'stale'];
 export type LockOutcome = 'acquired' | 'waited_hit' | 'waited_timeout' | 'unavailable';

@@ -1,4 +1,4 @@
-import { mergePieces } from './ohlc.model';
+import { mergePieces } from './candle.model';
 
 const candle = (time: string, close: number) => ({ time, open: 1, high: 2, low: 0.5, close, volume: 10 });
 

@@ -1,36 +1,33 @@
 import { Module } from '@nestjs/common';
+import { MarketCalendarModule } from '../market-calendar/market-calendar.module';
+import { MarketDataModule } from '../market-data/market-data.module';
 import { QuotaModule } from '../quota/quota.module';
 import { ResilienceModule } from '../resilience/resilience.module';
 import { TickerCacheModule } from '../tickers/ticker-cache.module';
-import { CachePurge } from './cache/cache-purge';
-import { CandleStore } from './cache/candle-store';
-import { FetchCoordinator } from './cache/fetch-coordinator';
-import { MemoryCandleCache } from './cache/memory-candle.cache';
-import { OhlcCacheRepository } from './cache/ohlc-cache.repository';
-import { TickerControls } from './cache/ticker-controls';
-import { UpstreamAllowance } from './cache/upstream-allowance';
-import { WriteBehindQueue } from './cache/write-behind';
-import { MarketCalendar } from './market-calendar';
-import { Clock } from '../resilience/clock';
+import { FetchCoordinator } from './fetch/fetch-coordinator';
+import { UpstreamAllowance } from './fetch/upstream-allowance';
+import { WriteBehindQueue } from './fetch/write-behind';
+import { MemoryCandleCache } from './memory/memory-candle.cache';
 import { OhlcController } from './ohlc.controller';
 import { OhlcMetrics } from './ohlc.metrics';
 import { OhlcService } from './ohlc.service';
-import { marketDataProviders } from './providers';
+import { CachePurge } from './store/cache-purge';
+import { CandleStore } from './store/candle-store';
+import { OhlcCacheRepository } from './store/ohlc-cache.repository';
+import { TickerControls } from './store/ticker-controls';
 
+/** The candle pipeline: memory → store → coordinated fetch (folders in that order). */
 @Module({
-  imports: [ResilienceModule, TickerCacheModule, QuotaModule],
+  imports: [ResilienceModule, TickerCacheModule, QuotaModule, MarketCalendarModule, MarketDataModule],
   controllers: [OhlcController],
   providers: [
-    // The calendar follows Clock, so a test that replaces the clock moves "today" with it.
-    { provide: MarketCalendar, useFactory: (clock: Clock) => new MarketCalendar(() => clock.now()), inject: [Clock] },
-    ...marketDataProviders,
     OhlcMetrics,
     MemoryCandleCache,
     OhlcCacheRepository,
     CandleStore,
     TickerControls,
-    WriteBehindQueue,
     CachePurge,
+    WriteBehindQueue,
     UpstreamAllowance,
     FetchCoordinator,
     OhlcService,

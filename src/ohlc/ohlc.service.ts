@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { CachePurge } from './cache/cache-purge';
-import { CachedRange, CandleStore } from './cache/candle-store';
-import { coveringSpans, isSessionComplete, missingRuns, OPEN_SESSION_VALIDITY_MS } from './cache/coverage-plan';
-import { FetchCoordinator, FetchRequest } from './cache/fetch-coordinator';
-import { memoryKey, MemoryCandleCache } from './cache/memory-candle.cache';
-import { TickerControls } from './cache/ticker-controls';
-import { UpstreamAllowance } from './cache/upstream-allowance';
-import { MarketCalendar } from './market-calendar';
+import { CachePurge } from './store/cache-purge';
+import { CachedRange, CandleStore } from './store/candle-store';
+import { coveringSpans, isSessionComplete, missingRuns, OPEN_SESSION_VALIDITY_MS } from './store/coverage-plan';
+import { FetchCoordinator, FetchRequest } from './fetch/fetch-coordinator';
+import { memoryKey, MemoryCandleCache } from './memory/memory-candle.cache';
+import { TickerControls } from './store/ticker-controls';
+import { UpstreamAllowance } from './fetch/upstream-allowance';
+import { MarketCalendar } from '../market-calendar/market-calendar';
 import { Clock } from '../resilience/clock';
-import { isMarketDataOutage, TickerNotFoundError } from './ohlc.errors';
+import { isMarketDataOutage, TickerNotFoundError } from '../market-data/market-data.errors';
 import { OhlcMetrics } from './ohlc.metrics';
-import { CacheLayer, CandlePiece, CandleSet, mergePieces, OhlcResult } from './ohlc.model';
-import type { DateSpan, Resolution } from './ohlc.types';
-import { MarketDataService } from './providers/market-data.service';
+import { CacheLayer, CandlePiece, CandleSet, mergePieces, OhlcResult } from './candle.model';
+import type { DateSpan, Resolution } from './candle.model';
+import { MarketDataService } from '../market-data/market-data.service';
 
 /** Memory lifetime of a range whose sessions have all closed: they never change; bytes bound the cache. */
 export const COMPLETE_RANGE_MEMORY_TTL_MS = 24 * 3600_000;

@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { OhlcCacheRepository } from '../../src/ohlc/cache/ohlc-cache.repository';
-import { CLOSED_SESSION_TTL_SECONDS } from '../../src/ohlc/cache/coverage-plan';
-import { toCandleItem, toCoverageItem } from '../../src/ohlc/cache/ohlc-cache.items';
-import { MarketCalendar } from '../../src/ohlc/market-calendar';
+import { OhlcCacheRepository } from '../../src/ohlc/store/ohlc-cache.repository';
+import { CLOSED_SESSION_TTL_SECONDS } from '../../src/ohlc/store/coverage-plan';
+import { toCandleItem, toCoverageItem } from '../../src/ohlc/store/ohlc-cache.items';
+import { MarketCalendar } from '../../src/market-calendar/market-calendar';
 import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';

@@ -1,10 +1,10 @@
 import request from 'supertest';
-import { CachePurge } from '../../src/ohlc/cache/cache-purge';
-import { CLOSED_SESSION_TTL_SECONDS } from '../../src/ohlc/cache/coverage-plan';
-import { toCandleItem, toCoverageItem } from '../../src/ohlc/cache/ohlc-cache.items';
-import { OhlcCacheRepository } from '../../src/ohlc/cache/ohlc-cache.repository';
-import { WriteBehindQueue } from '../../src/ohlc/cache/write-behind';
-import { MarketCalendar } from '../../src/ohlc/market-calendar';
+import { CachePurge } from '../../src/ohlc/store/cache-purge';
+import { CLOSED_SESSION_TTL_SECONDS } from '../../src/ohlc/store/coverage-plan';
+import { toCandleItem, toCoverageItem } from '../../src/ohlc/store/ohlc-cache.items';
+import { OhlcCacheRepository } from '../../src/ohlc/store/ohlc-cache.repository';
+import { WriteBehindQueue } from '../../src/ohlc/fetch/write-behind';
+import { MarketCalendar } from '../../src/market-calendar/market-calendar';
 import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { WriteBehindQueue } from '../../src/ohlc/cache/write-behind';
-import { MarketCalendar } from '../../src/ohlc/market-calendar';
+import { WriteBehindQueue } from '../../src/ohlc/fetch/write-behind';
+import { MarketCalendar } from '../../src/market-calendar/market-calendar';
 import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';

@@ -1,5 +1,5 @@
 import { ValidationFailedError } from '../../common/errors';
-import { MarketCalendar } from '../market-calendar';
+import { MarketCalendar } from '../../market-calendar/market-calendar';
 import { resolveOhlcSpan } from './ohlc-span';
 import { OhlcQuery } from './ohlc.query';
 

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { FieldError, ValidationFailedError } from '../../common/errors';
-import { MARKET_ZONE, MarketCalendar } from '../market-calendar';
-import { DateSpan, MAX_SPAN_DAYS } from '../ohlc.types';
+import { MARKET_ZONE, MarketCalendar } from '../../market-calendar/market-calendar';
+import { DateSpan, MAX_SPAN_DAYS } from '../candle.model';
 import type { OhlcQuery } from './ohlc.query';
 
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;

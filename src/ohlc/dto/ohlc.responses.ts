@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { OhlcResult } from '../ohlc.model';
-import { RESOLUTIONS, type DateSpan, type MarketDataSource, type Resolution } from '../ohlc.types';
+import type { OhlcResult } from '../candle.model';
+import { RESOLUTIONS, type DateSpan, type MarketDataSource, type Resolution } from '../candle.model';
 
 export class OhlcCandleResponse {
   @ApiProperty({ example: '2026-10-22', description: 'YYYY-MM-DD for D; UTC ISO timestamp of the bar start for intraday' })

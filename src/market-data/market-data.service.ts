@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import type { Counter } from 'prom-client';
-import { DependencyThrottledError } from '../../common/errors/dependency.errors';
-import { RequestContexts } from '../../common/http/request-context';
-import { Settings } from '../../config/settings';
-import { MetricsRegistry } from '../../observability/metrics.registry';
-import { QuotaExhaustedError, UnknownQuotaServiceError } from '../../quota/quota.errors';
-import { QuotaService } from '../../quota/quota.service';
-import { Deadline, deadlineIn } from '../../resilience/deadline';
-import { ResilienceService } from '../../resilience/resilience.service';
-import { MarketDataUnavailableError, TickerNotFoundError } from '../ohlc.errors';
-import type { Candle, DateSpan, FetchedCandles, MarketDataSource, Resolution } from '../ohlc.types';
+import { DependencyThrottledError } from '../common/errors/dependency.errors';
+import { RequestContexts } from '../common/http/request-context';
+import { Settings } from '../config/settings';
+import { MetricsRegistry } from '../observability/metrics.registry';
+import { QuotaExhaustedError, UnknownQuotaServiceError } from '../quota/quota.errors';
+import { QuotaService } from '../quota/quota.service';
+import { Deadline, deadlineIn } from '../resilience/deadline';
+import { ResilienceService } from '../resilience/resilience.service';
+import { MarketDataUnavailableError, TickerNotFoundError } from './market-data.errors';
+import type { Candle, DateSpan, FetchedCandles, MarketDataSource, Resolution } from '../ohlc/candle.model';
 import { MARKET_DATA_PROVIDERS, MarketDataProvider } from './market-data-provider';
 import {
   DEFAULT_RETRY_AFTER_SECONDS, errorNameOf, noProviderAnswered, PROVIDER_OUTCOMES, ProviderFailure,

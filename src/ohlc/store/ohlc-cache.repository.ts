@@ -14,7 +14,7 @@ import { AppError, DependencyThrottledError, DependencyUnavailableError } from '
 import { Settings } from '../../config/settings';
 import { AwsClients } from '../../infrastructure/aws-clients';
 import { ExecuteOptions, ResilienceService } from '../../resilience/resilience.service';
-import { DateSpan, RESOLUTIONS, Resolution } from '../ohlc.types';
+import { DateSpan, RESOLUTIONS, Resolution } from '../candle.model';
 import {
   candlePk,
   candleSortKeyBounds,

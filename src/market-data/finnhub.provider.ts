@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { Settings } from '../../config/settings';
-import { MARKET_ZONE, MarketCalendar } from '../market-calendar';
-import type { Candle, DateSpan, Resolution } from '../ohlc.types';
+import { Settings } from '../config/settings';
+import { MARKET_ZONE, MarketCalendar } from '../market-calendar/market-calendar';
+import type { Candle, DateSpan, Resolution } from '../ohlc/candle.model';
 import { mapBars, RawBar } from './candle-mapping';
 import type { MarketDataProvider } from './market-data-provider';
 import { getJson, MALFORMED_RESPONSE_STATUS, ProviderHttpError, providerUrl } from './provider-http';

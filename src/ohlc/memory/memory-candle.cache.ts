@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Settings } from '../../config/settings';
-import type { CandleSet } from '../ohlc.model';
-import type { DateSpan, Resolution } from '../ohlc.types';
+import type { CandleSet } from '../candle.model';
+import type { DateSpan, Resolution } from '../candle.model';
 
 export interface MemoryEntry extends CandleSet {
   readonly ticker: string;

@@ -1,6 +1,6 @@
-import { DependencyTimeoutError, DependencyUnavailableError } from '../../common/errors/dependency.errors';
-import { RetryDeadlineReachedError } from '../../resilience/retry.policy';
-import { isMarketDataOutage, MarketDataThrottledError, MarketDataTimeoutError, MarketDataUnavailableError } from '../ohlc.errors';
+import { DependencyTimeoutError, DependencyUnavailableError } from '../common/errors/dependency.errors';
+import { RetryDeadlineReachedError } from '../resilience/retry.policy';
+import { isMarketDataOutage, MarketDataThrottledError, MarketDataTimeoutError, MarketDataUnavailableError } from './market-data.errors';
 import { noProviderAnswered, retryHintOf } from './provider-failures';
 
 describe(noProviderAnswered.name, () => {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { Settings } from '../../config/settings';
-import { MarketCalendar } from '../market-calendar';
-import { TickerNotFoundError } from '../ohlc.errors';
-import type { Candle, DateSpan, Resolution } from '../ohlc.types';
+import { Settings } from '../config/settings';
+import { MarketCalendar } from '../market-calendar/market-calendar';
+import { TickerNotFoundError } from './market-data.errors';
+import type { Candle, DateSpan, Resolution } from '../ohlc/candle.model';
 import { mapBars, RawBar } from './candle-mapping';
 import type { MarketDataProvider } from './market-data-provider';
 import { getJson, MALFORMED_RESPONSE_STATUS, ProviderHttpError, providerUrl } from './provider-http';

@@ -1,5 +1,5 @@
-import type { MarketCalendar } from '../market-calendar';
-import type { Candle, DateSpan, Resolution } from '../ohlc.types';
+import type { MarketCalendar } from '../market-calendar/market-calendar';
+import type { Candle, DateSpan, Resolution } from '../ohlc/candle.model';
 
 /**
  * One row as a provider sent it, before any trust is placed in it. `at` is the session date

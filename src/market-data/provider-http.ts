@@ -1,4 +1,4 @@
-import type { MarketDataSource } from '../ohlc.types';
+import type { MarketDataSource } from '../ohlc/candle.model';
 
 /**
  * A provider answered with a non-2xx status, or a body we cannot read (reported as 502). Carries

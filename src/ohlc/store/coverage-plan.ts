@@ -1,4 +1,4 @@
-import type { DateSpan } from '../ohlc.types';
+import type { DateSpan } from '../candle.model';
 import type { CoverageRecord } from './ohlc-cache.items';
 
 /** How long a fetch of a still-open session (today's) counts as covering it. */

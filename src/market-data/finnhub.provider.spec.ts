@@ -1,6 +1,6 @@
 import type { PinoLogger } from 'nestjs-pino';
-import { loadSettings } from '../../config/settings';
-import { MarketCalendar } from '../market-calendar';
+import { loadSettings } from '../config/settings';
+import { MarketCalendar } from '../market-calendar/market-calendar';
 import { FinnhubProvider } from './finnhub.provider';
 
 const env = {

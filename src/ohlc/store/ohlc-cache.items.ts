@@ -1,4 +1,4 @@
-import type { Candle, DateSpan, MarketDataSource, Resolution } from '../ohlc.types';
+import type { Candle, DateSpan, MarketDataSource, Resolution } from '../candle.model';
 
 /**
  * Item layouts of OHLC_CACHE_TABLE (all share `pk`/`sk`; `expires_at` is the TTL attribute).

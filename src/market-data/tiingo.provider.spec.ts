@@ -1,7 +1,7 @@
 import type { PinoLogger } from 'nestjs-pino';
-import { loadSettings } from '../../config/settings';
-import { MarketCalendar } from '../market-calendar';
-import { TickerNotFoundError } from '../ohlc.errors';
+import { loadSettings } from '../config/settings';
+import { MarketCalendar } from '../market-calendar/market-calendar';
+import { TickerNotFoundError } from './market-data.errors';
 import { ProviderHttpError } from './provider-http';
 import { TiingoProvider } from './tiingo.provider';
 

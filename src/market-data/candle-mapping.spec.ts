@@ -1,4 +1,4 @@
-import { MarketCalendar } from '../market-calendar';
+import { MarketCalendar } from '../market-calendar/market-calendar';
 import { mapBars, RawBar } from './candle-mapping';
 
 const calendar = new MarketCalendar(() => new Date('2026-11-28T00:00:00Z'));

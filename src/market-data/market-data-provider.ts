@@ -1,4 +1,4 @@
-import type { Candle, DateSpan, MarketDataSource, Resolution } from '../ohlc.types';
+import type { Candle, DateSpan, MarketDataSource, Resolution } from '../ohlc/candle.model';
 
 /** Injection token of the provider list, in priority order (Tiingo first, then Finnhub). */
 export const MARKET_DATA_PROVIDERS = Symbol('MARKET_DATA_PROVIDERS');

@@ -1,8 +1,8 @@
-import { AppError } from '../../common/errors/app-error';
-import { DependencyTimeoutError } from '../../common/errors/dependency.errors';
-import { RetryDeadlineReachedError } from '../../resilience/retry.policy';
-import { MarketDataThrottledError, MarketDataTimeoutError, MarketDataUnavailableError } from '../ohlc.errors';
-import type { MarketDataSource } from '../ohlc.types';
+import { AppError } from '../common/errors/app-error';
+import { DependencyTimeoutError } from '../common/errors/dependency.errors';
+import { RetryDeadlineReachedError } from '../resilience/retry.policy';
+import { MarketDataThrottledError, MarketDataTimeoutError, MarketDataUnavailableError } from './market-data.errors';
+import type { MarketDataSource } from '../ohlc/candle.model';
 
 /** Label values of `market_data_requests_total{provider,outcome}`. */
 export type ProviderOutcome = 'ok' | 'error' | 'throttled' | 'quota_exhausted' | 'not_found';
