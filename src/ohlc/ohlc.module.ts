@@ -14,6 +14,7 @@ import { OhlcService } from './ohlc.service';
 import { CachePurge } from './store/cache-purge';
 import { CandleStore } from './store/candle-store';
 import { OhlcCacheRepository } from './store/ohlc-cache.repository';
+import { OhlcControlRepository } from './store/ohlc-control.repository';
 import { TickerControls } from './store/ticker-controls';
 
 /** The candle pipeline: memory → store → coordinated fetch (folders in that order). */
@@ -24,6 +25,7 @@ import { TickerControls } from './store/ticker-controls';
     OhlcMetrics,
     MemoryCandleCache,
     OhlcCacheRepository,
+    OhlcControlRepository,
     CandleStore,
     TickerControls,
     CachePurge,

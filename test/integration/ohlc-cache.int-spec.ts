@@ -6,6 +6,7 @@ import { Settings } from '../../src/config/settings';
 import { InfrastructureModule } from '../../src/infrastructure/infrastructure.module';
 import { lockPk, toCandleItem, toCoverageItem } from '../../src/ohlc/store/ohlc-cache.items';
 import { OhlcCacheRepository } from '../../src/ohlc/store/ohlc-cache.repository';
+import { OhlcControlRepository } from '../../src/ohlc/store/ohlc-control.repository';
 import { ResilienceModule } from '../../src/resilience/resilience.module';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 import { testSettings } from '../support/test-settings';
@@ -14,22 +15,24 @@ import { testSettings } from '../support/test-settings';
 const NOW_SEC = Math.floor(Date.now() / 1000);
 const candle = (time: string, close: number) => ({ time, open: 1, high: 2, low: 0.5, close, volume: 100 });
 
-describe(OhlcCacheRepository.name, () => {
+describe(`${OhlcCacheRepository.name} and ${OhlcControlRepository.name}`, () => {
   let resources: TestAwsResources;
   let moduleRef: TestingModule;
   let repository: OhlcCacheRepository;
+  let control: OhlcControlRepository;
 
   beforeAll(async () => {
     resources = await createTestAwsResources();
     moduleRef = await Test.createTestingModule({
       imports: [ConfigModule, LoggerModule.forRoot({ pinoHttp: { level: 'silent' } }), CommonModule, InfrastructureModule, ResilienceModule],
-      providers: [OhlcCacheRepository],
+      providers: [OhlcCacheRepository, OhlcControlRepository],
     })
       .overrideProvider(Settings)
       .useValue(testSettings(resources.env))
       .compile();
     await moduleRef.init();
     repository = moduleRef.get(OhlcCacheRepository);
+    control = moduleRef.get(OhlcControlRepository);
   });
   afterAll(async () => {
     await moduleRef?.close();
@@ -68,13 +71,13 @@ describe(OhlcCacheRepository.name, () => {
     const pk = lockPk('MSFT', 'D', { start: '2026-11-02', end: '2026-11-06' }, '2026-11-30', 0);
     const t0 = Date.now();
 
-    expect(await repository.tryAcquireLock(pk, 'a', t0, 10_000)).toBe(true);
-    expect(await repository.tryAcquireLock(pk, 'b', t0 + 1, 10_000)).toBe(false);
-    expect(await repository.tryAcquireLock(pk, 'b', t0 + 10_001, 10_000)).toBe(true);
-    await repository.releaseLock(pk, 'a');
-    expect(await repository.tryAcquireLock(pk, 'c', t0 + 10_002, 10_000)).toBe(false);
-    await repository.releaseLock(pk, 'b');
-    expect(await repository.tryAcquireLock(pk, 'c', t0 + 10_003, 10_000)).toBe(true);
+    expect(await control.tryAcquireLock(pk, 'a', t0, 10_000)).toBe(true);
+    expect(await control.tryAcquireLock(pk, 'b', t0 + 1, 10_000)).toBe(false);
+    expect(await control.tryAcquireLock(pk, 'b', t0 + 10_001, 10_000)).toBe(true);
+    await control.releaseLock(pk, 'a');
+    expect(await control.tryAcquireLock(pk, 'c', t0 + 10_002, 10_000)).toBe(false);
+    await control.releaseLock(pk, 'b');
+    expect(await control.tryAcquireLock(pk, 'c', t0 + 10_003, 10_000)).toBe(true);
   });
 
   it('bumps the epoch in one write and purges only items of older epochs, of that ticker only', async () => {
@@ -87,8 +90,8 @@ describe(OhlcCacheRepository.name, () => {
       ],
       jest.fn(),
     );
-    const before = await repository.readControl('NVDA');
-    const epoch = await repository.bumpEpoch('NVDA');
+    const before = await control.readControl('NVDA');
+    const epoch = await control.bumpEpoch('NVDA');
     // Written after the invalidation at a key an old item had: the purge must not touch it.
     await repository.putAll([toCandleItem('NVDA', 'D', stored('2026-11-02', epoch), NOW_SEC + 60)], jest.fn());
 
@@ -103,19 +106,19 @@ describe(OhlcCacheRepository.name, () => {
 
   it('keeps control items apart from candles whatever the ticker is called', async () => {
     await repository.putAll([toCandleItem('EPOCH', 'D', stored('2026-11-02'), NOW_SEC + 60)], jest.fn());
-    const epoch = await repository.bumpEpoch('D');
+    const epoch = await control.bumpEpoch('D');
 
     await repository.purgeBefore('EPOCH', 1, jest.fn(), {});
 
-    expect((await repository.readControl('D')).epoch).toBe(epoch);
+    expect((await control.readControl('D')).epoch).toBe(epoch);
   });
 
   it('remembers until when the providers do not know a ticker, and forgets it on invalidation', async () => {
-    await repository.markUnknown('ZZZQ', 12345);
-    expect((await repository.readControl('ZZZQ')).unknownUntil).toBe(12345);
+    await control.markUnknown('ZZZQ', 12345);
+    expect((await control.readControl('ZZZQ')).unknownUntil).toBe(12345);
 
-    await repository.bumpEpoch('ZZZQ');
+    await control.bumpEpoch('ZZZQ');
 
-    expect(await repository.readControl('ZZZQ')).toEqual({ epoch: 1, unknownUntil: 0 });
+    expect(await control.readControl('ZZZQ')).toEqual({ epoch: 1, unknownUntil: 0 });
   });
 });

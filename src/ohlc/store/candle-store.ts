@@ -10,6 +10,8 @@ import type { Candle, DateSpan, MarketDataSource, Resolution } from '../candle.m
 import { expiresAtSeconds, isCoverageValid, isSessionComplete } from './coverage-plan';
 import { lockPk, TickerControl, toCandleItem, toCoverageItem } from './ohlc-cache.items';
 import { OhlcCacheRepository } from './ohlc-cache.repository';
+import { OhlcControlRepository } from './ohlc-control.repository';
+import { OHLC_CACHE_DEPENDENCY } from './ohlc-table.repository';
 
 /** What DynamoDB holds of a range at one epoch: the valid cached candles and the sessions they vouch for. */
 export interface CachedRange {
@@ -34,6 +36,7 @@ const STALE_READ_BUDGET_MS = 1000;
 export class CandleStore {
   constructor(
     private readonly repository: OhlcCacheRepository,
+    private readonly control: OhlcControlRepository,
     private readonly calendar: MarketCalendar,
     private readonly clock: Clock,
     private readonly breakers: CircuitBreakerRegistry,
@@ -42,7 +45,7 @@ export class CandleStore {
 
   /** False while the breaker is open: the pipeline then goes straight to the providers. */
   usable(): boolean {
-    return this.breakers.state('dynamodb') !== 'OPEN';
+    return this.breakers.state(OHLC_CACHE_DEPENDENCY) !== 'OPEN';
   }
 
   /** Coverage and candles at once: a hit needs both, and on a miss the candle Query finds nothing fast. */
@@ -97,23 +100,23 @@ export class CandleStore {
   async acquireLock(ticker: string, resolution: Resolution, gap: DateSpan, epoch: number, leaseMs: number): Promise<FetchLease | undefined> {
     const lease = { pk: lockPk(ticker, resolution, gap, this.calendar.marketToday(), epoch), token: randomUUID() };
     // Leases use the wall clock, not the market clock: they are about instances racing right now.
-    return (await this.repository.tryAcquireLock(lease.pk, lease.token, Date.now(), leaseMs)) ? lease : undefined;
+    return (await this.control.tryAcquireLock(lease.pk, lease.token, Date.now(), leaseMs)) ? lease : undefined;
   }
 
   releaseLock(lease: FetchLease, deadline: Deadline): Promise<void> {
-    return this.repository.releaseLock(lease.pk, lease.token, { deadline });
+    return this.control.releaseLock(lease.pk, lease.token, { deadline });
   }
 
   readControl(ticker: string, deadline?: Deadline): Promise<TickerControl> {
-    return this.repository.readControl(ticker, deadline && { deadline });
+    return this.control.readControl(ticker, deadline && { deadline });
   }
 
   bumpEpoch(ticker: string): Promise<number> {
-    return this.repository.bumpEpoch(ticker);
+    return this.control.bumpEpoch(ticker);
   }
 
   markUnknown(ticker: string, untilMs: number, deadline: Deadline): Promise<void> {
-    return this.repository.markUnknown(ticker, untilMs, { deadline });
+    return this.control.markUnknown(ticker, untilMs, { deadline });
   }
 
   purgeBefore(ticker: string, epoch: number, deadline: Deadline): Promise<number> {

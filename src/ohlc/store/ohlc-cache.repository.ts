@@ -1,16 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  paginateQuery,
-  PutCommand,
-  QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, paginateQuery, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AppError, DependencyThrottledError, DependencyUnavailableError } from '../../common/errors';
+import { DependencyThrottledError } from '../../common/errors';
 import { Settings } from '../../config/settings';
 import { AwsClients } from '../../infrastructure/aws-clients';
 import { ExecuteOptions, ResilienceService } from '../../resilience/resilience.service';
@@ -18,18 +9,14 @@ import { DateSpan, RESOLUTIONS, Resolution } from '../candle.model';
 import {
   candlePk,
   candleSortKeyBounds,
-  CONTROL_SK,
-  controlPk,
   CoverageRecord,
   coveragePk,
   fromCandleItem,
-  fromControlItem,
   fromCoverageItem,
   Item,
-  LOCK_SK,
   StoredCandle,
-  TickerControl,
 } from './ohlc-cache.items';
+import { callOhlcTable, OHLC_CACHE_DEPENDENCY } from './ohlc-table.repository';
 
 export interface ReadOptions {
   /** Strongly consistent (lock waiters must see a coverage record the moment it is written). */
@@ -55,7 +42,7 @@ export const PURGED_EPOCHS = 5;
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
-/** DynamoDB side of the candle store: candles, coverage, fetch locks and control items in OHLC_CACHE_TABLE. */
+/** DynamoDB side of the candle store: candle and coverage items in OHLC_CACHE_TABLE (control items and locks: OhlcControlRepository). */
 @Injectable()
 export class OhlcCacheRepository {
   private readonly table: string;
@@ -87,95 +74,6 @@ export class OhlcCacheRepository {
    */
   async putAll(items: readonly Item[], onUnprocessed: (count: number) => void, options?: ExecuteOptions): Promise<void> {
     await this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })), onUnprocessed, options);
-  }
-
-  /** Conditional PutItem: free, or held by someone whose lease ran out. */
-  async tryAcquireLock(pk: string, token: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    try {
-      await this.call((signal) =>
-        this.clients.documents.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: { pk, sk: LOCK_SK, holder: token, lease_until: nowMs + leaseMs, expires_at: Math.ceil((nowMs + leaseMs) / 1000) + 60 },
-            ConditionExpression: 'attribute_not_exists(pk) OR lease_until < :now',
-            ExpressionAttributeValues: { ':now': nowMs },
-          }),
-          { abortSignal: signal },
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw this.translate(error);
-    }
-  }
-
-  /** Deletes the lock only if this acquisition still holds it (after an expiry someone else may). */
-  async releaseLock(pk: string, token: string, options?: ExecuteOptions): Promise<void> {
-    try {
-      await this.call(
-        (signal) =>
-          this.clients.documents.send(
-            new DeleteCommand({
-              TableName: this.table,
-              Key: { pk, sk: LOCK_SK },
-              ConditionExpression: 'holder = :holder',
-              ExpressionAttributeValues: { ':holder': token },
-            }),
-            { abortSignal: signal },
-          ),
-        options,
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw this.translate(error);
-    }
-  }
-
-  /** The ticker's control item (epoch 0 and not unknown when it was never written). */
-  async readControl(ticker: string, options?: ExecuteOptions): Promise<TickerControl> {
-    const result = await this.call(
-      (signal) =>
-        this.clients.documents.send(
-          new GetCommand({ TableName: this.table, Key: { pk: controlPk(ticker), sk: CONTROL_SK }, ConsistentRead: true }),
-          { abortSignal: signal },
-        ),
-      options,
-    );
-    return fromControlItem(result.Item);
-  }
-
-  /** One UpdateItem, so an invalidation takes effect at once whatever the ticker's size; it also forgets "unknown". */
-  async bumpEpoch(ticker: string): Promise<number> {
-    const result = await this.call((signal) =>
-      this.clients.documents.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: controlPk(ticker), sk: CONTROL_SK },
-          UpdateExpression: 'ADD epoch :one REMOVE unknown_until',
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-        { abortSignal: signal },
-      ),
-    );
-    return Number(result.Attributes?.epoch ?? 0);
-  }
-
-  async markUnknown(ticker: string, untilMs: number, options?: ExecuteOptions): Promise<void> {
-    await this.call(
-      (signal) =>
-        this.clients.documents.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { pk: controlPk(ticker), sk: CONTROL_SK },
-            UpdateExpression: 'SET unknown_until = :until',
-            ExpressionAttributeValues: { ':until': untilMs },
-          }),
-          { abortSignal: signal },
-        ),
-      options,
-    );
   }
 
   /**
@@ -221,7 +119,7 @@ export class OhlcCacheRepository {
   }
 
   private paginate(input: QueryCommandInput, options?: ExecuteOptions): Promise<Item[]> {
-    return this.call(async (signal) => {
+    return callOhlcTable(this.resilience, async (signal: AbortSignal) => {
       const items: Item[] = [];
       for await (const page of paginateQuery({ client: this.clients.documents }, input, { abortSignal: signal })) {
         items.push(...(page.Items ?? []));
@@ -241,31 +139,17 @@ export class OhlcCacheRepository {
   private async writeChunk(chunk: WriteRequest[], onUnprocessed: (count: number) => void, options?: ExecuteOptions): Promise<void> {
     let pending = chunk;
     for (let retry = 0; ; retry++) {
-      const output = await this.call(
-        (signal) => this.clients.documents.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }), { abortSignal: signal }),
+      const output = await callOhlcTable(
+        this.resilience,
+        (signal: AbortSignal) => this.clients.documents.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }), { abortSignal: signal }),
         options,
       );
       const left = (output.UnprocessedItems?.[this.table] ?? []) as WriteRequest[];
       if (left.length === 0) return;
       onUnprocessed(left.length);
-      if (retry >= UNPROCESSED_RETRIES) throw new DependencyThrottledError('dynamodb', 1);
+      if (retry >= UNPROCESSED_RETRIES) throw new DependencyThrottledError(OHLC_CACHE_DEPENDENCY, 1);
       await delay(UNPROCESSED_BASE_DELAY_MS * 2 ** retry);
       pending = left;
     }
-  }
-
-  private async call<T>(operation: (signal: AbortSignal) => Promise<T>, options?: ExecuteOptions): Promise<T> {
-    try {
-      return await this.resilience.execute('dynamodb', operation, options);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
-      throw this.translate(error);
-    }
-  }
-
-  /** Permanent SDK errors (validation, missing table) leave as a domain error, never as SDK text. */
-  private translate(error: unknown): unknown {
-    if (error instanceof AppError || error instanceof ConditionalCheckFailedException) return error;
-    return new DependencyUnavailableError('dynamodb', 5, error);
   }
 }
