@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { RequestContexts } from '../../common/http/request-context';
 import { CircuitBreakerRegistry } from '../../resilience/circuit-breaker.registry';
 import { Deadline, deadlineIn } from '../../resilience/deadline';
 import { MarketCalendar } from '../../market-calendar/market-calendar';
@@ -70,7 +71,9 @@ export class CandleStore {
   async staleCopy(ticker: string, resolution: Resolution, span: DateSpan, epoch: number): Promise<CandlePiece | undefined> {
     if (!this.usable()) return undefined;
     const nowSec = Math.floor(this.clock.now().getTime() / 1000);
-    const deadline = deadlineIn(STALE_READ_BUDGET_MS);
+    // What is left of the request's deadline, but at least STALE_READ_BUDGET_MS.
+    const left = (RequestContexts.current()?.deadlineAt ?? 0) - Date.now();
+    const deadline = deadlineIn(Math.max(STALE_READ_BUDGET_MS, left));
     const stored = await this.repository.candles(ticker, resolution, span, { nowSec, includeExpired: true, epoch, deadline });
     return stored.length === 0 ? undefined : pieceOf(stored.map((s) => s.candle), stored);
   }
