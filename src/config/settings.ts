@@ -124,6 +124,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     read.integer('OHLC_MEMORY_CACHE_MB', 64, 1, 16_384) * 1024 * 1024,
     read.integer('OHLC_USER_UPSTREAM_PER_HOUR', 20, 1, 1_000_000),
   );
+  // Only validated here: observability/tracing/start-tracing.ts reads it before anything else loads.
+  read.url('OTEL_EXPORTER_OTLP_ENDPOINT');
   if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
   return settings;
 }

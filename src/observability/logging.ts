@@ -34,6 +34,8 @@ export function loggerParams(settings: Settings): Params {
         ...value,
         route: routeOf(req as Request),
         status: (res as Response).statusCode,
+        // Which layer answered an OHLC request (X-Cache-Source); absent on other routes.
+        cache_source: (res as Response).getHeader('x-cache-source'),
       }),
       customErrorObject: (req, res, _error, value: Record<string, unknown>) => ({
         ...value,

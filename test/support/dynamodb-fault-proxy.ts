@@ -25,6 +25,11 @@ export interface DynamoDbFaultProxy {
    * for as long as the test wants, without any timing guess. `held()` resolves once one is parked.
    */
   hold(operation: string): { held(): Promise<void>; release(): void };
+  /**
+   * Forwards the next `count` requests for `operation`, lets DynamoDB apply them, then answers
+   * 500 instead of DynamoDB's answer: the ambiguous failure a client must retry without counting twice.
+   */
+  loseResponsesOfNext(count: number, operation: string): void;
   /** Requests received so far (throttled ones included), for `operation` or in all. */
   requests(operation?: string): number;
   close(): Promise<void>;
@@ -54,6 +59,7 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
   const upstream = new URL(upstreamEndpoint);
   const agent = new Agent({ keepAlive: true });
   const rules: ThrottleRule[] = [];
+  const lostResponses: ThrottleRule[] = [];
   const received: string[] = [];
   const holds: Array<{ operation: string; parked: Array<() => void>; released: boolean; onParked: Array<() => void> }> = [];
 
@@ -82,6 +88,22 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     req.pipe(outgoing);
   };
 
+  const applyThenFail = (req: IncomingMessage, res: ServerResponse): void => {
+    const outgoing = forward(
+      { agent, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        answer.resume();
+        answer.once('end', () => {
+          const body = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' });
+          res.writeHead(500, { 'content-type': THROTTLING_RESPONSE.contentType, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
+      },
+    );
+    outgoing.once('error', () => res.destroy());
+    req.pipe(outgoing);
+  };
+
   const server = createServer((req, res) => {
     const target = operationOf(req);
     received.push(target);
@@ -89,6 +111,12 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     if (hold !== undefined) {
       hold.parked.push(() => pass(req, res));
       hold.onParked.splice(0).forEach((notify) => notify());
+      return;
+    }
+    const lost = lostResponses.find((r) => r.remaining > 0 && matches(target, r.operation));
+    if (lost !== undefined) {
+      lost.remaining -= 1;
+      applyThenFail(req, res);
       return;
     }
     const rule = rules.find((r) => r.remaining > 0 && matches(target, r.operation));
@@ -118,6 +146,9 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
           hold.parked.splice(0).forEach((forwardParked) => forwardParked());
         },
       };
+    },
+    loseResponsesOfNext(count, operation) {
+      lostResponses.push({ remaining: count, operation });
     },
     requests(operation) {
       return received.filter((target) => matches(target, operation)).length;

@@ -109,7 +109,7 @@ class SimulatorServer implements MarketDataSimulator {
       return;
     }
     const query = Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'token'));
-    this.callLog.push({ provider: target.provider, ticker: target.ticker, path: url.pathname, query });
+    this.callLog.push({ provider: target.provider, ticker: target.ticker, path: url.pathname, query, traceparent: req.headers.traceparent?.toString() });
     [...this.callWatchers].forEach((watcher) => watcher());
     const respond = (): void => this.afterLatency(target.provider, res, () => send(res, this.safeAnswer(target, req, url)));
     if (!this.faults[target.provider].hang) return respond();

@@ -7,6 +7,8 @@ export interface SimulatorCall {
   path: string;
   /** Query parameters except the API token. */
   query: Record<string, string>;
+  /** The W3C trace context the caller sent, if any. */
+  traceparent?: string;
 }
 
 export interface MarketDataSimulatorOptions {
