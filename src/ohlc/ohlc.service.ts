@@ -10,6 +10,7 @@ import { UpstreamAllowance } from './fetch/upstream-allowance';
 import { MarketCalendar } from '../market-calendar/market-calendar';
 import { Clock } from '../resilience/clock';
 import { isMarketDataOutage, TickerNotFoundError } from '../market-data/market-data.errors';
+import { UserRateLimitedError } from './ohlc.errors';
 import { OhlcMetrics } from './ohlc.metrics';
 import { CacheLayer, CandlePiece, CandleSet, mergePieces, OhlcResult } from './candle.model';
 import type { DateSpan, Resolution } from './candle.model';
@@ -63,11 +64,18 @@ export class OhlcService {
 
     // Keyed by epoch too: a request after a DELETE never joins a load that started before it.
     const flightKey = `${key}|${epoch ?? '?'}`;
-    let load = this.inFlight.get(flightKey);
-    if (!load) {
-      load = this.loadOrStale(query, epoch).finally(() => this.inFlight.delete(flightKey));
-      this.inFlight.set(flightKey, load);
+    const shared = this.inFlight.get(flightKey);
+    if (shared) {
+      try {
+        return this.served(await shared);
+      } catch (error) {
+        // Another user's allowance ran out, not this one's: this request is charged on its own.
+        if (!(error instanceof UserRateLimitedError)) throw error;
+        return this.served(await this.loadOrStale(query, epoch));
+      }
     }
+    const load = this.loadOrStale(query, epoch).finally(() => this.inFlight.delete(flightKey));
+    this.inFlight.set(flightKey, load);
     return this.served(await load);
   }
 
@@ -105,7 +113,8 @@ export class OhlcService {
     const request: FetchRequest = { ticker, resolution, epoch: epoch ?? 0, charge: this.allowance.chargeFor(query.userId) };
     const stored = epoch !== undefined && this.store.usable() ? await this.readStore(query, epoch) : undefined;
     if (!stored) {
-      const { piece } = await this.fetches.fill(request, span, epoch !== undefined && this.store.usable());
+      // DynamoDB unusable, or its epoch or range unreadable: straight to the providers, nothing stored.
+      const { piece } = await this.fetches.fill(request, span, false);
       return { ...piece, layer: piece.source };
     }
 
