@@ -26,6 +26,8 @@ const BENCH_QUOTA_LIMITS = {
   QUOTA_TIINGO_DAY_LIMIT: '10000000',
   QUOTA_FINNHUB_MINUTE_LIMIT: '10000000',
   QUOTA_SENDGRID_DAY_LIMIT: '10000000',
+  // One bench user makes thousands of cold requests; the per-user fair share is not under test.
+  OHLC_USER_UPSTREAM_PER_HOUR: '1000000',
 };
 
 function formatTable(figures: readonly Figure[]): string {

@@ -115,6 +115,8 @@ export class Settings {
     readonly http: HttpServerSettings,
     /** How old a /health/ready answer may be; the AWS checks run at most once per interval. */
     readonly readinessCacheMs: number,
+    /** Per user and hour: OHLC requests that need a provider call (fair share of the provider quota). */
+    readonly ohlcUserUpstreamPerHour: number,
     readonly live: LiveSettings,
   ) {}
 
@@ -194,6 +196,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     read.integer('CIRCUIT_FAIR_BUDGET_MS', 1000, 0, 120_000),
     readHttpServer(read),
     read.integer('HEALTH_READY_CACHE_MS', 2000, 100, 60_000),
+    read.integer('OHLC_USER_UPSTREAM_PER_HOUR', 20, 1, 1_000_000),
     {
       pollSeconds: read.integer('OHLC_LIVE_POLL_SECONDS', 15, 1, 3600),
       maxStreamsPerUser: read.integer('OHLC_LIVE_MAX_STREAMS_PER_USER', 5, 1, 1000),

@@ -37,3 +37,19 @@ export function raceWithDeadline<T>(work: Promise<T>, signal: AbortSignal, attem
     );
   });
 }
+
+/** A time budget: the signal aborts at `deadlineAt` (epoch ms). */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  readonly deadlineAt: number;
+}
+
+/**
+ * The one way to build a budget: `ms` from now (background work, a read that must not wait for
+ * the request's), or the earlier of that and `within` (a share of a request's deadline).
+ */
+export function deadlineIn(ms: number, within?: { readonly signal: AbortSignal; readonly deadlineAt?: number }): Deadline {
+  const deadlineAt = Date.now() + ms;
+  if (!within) return { signal: AbortSignal.timeout(ms), deadlineAt };
+  return { signal: AbortSignal.any([within.signal, AbortSignal.timeout(ms)]), deadlineAt: Math.min(within.deadlineAt ?? deadlineAt, deadlineAt) };
+}

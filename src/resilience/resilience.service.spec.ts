@@ -165,6 +165,16 @@ describe(ResilienceService.name, () => {
     expect(breakers.state('dynamodb_cache')).toBe('OPEN');
   });
 
+  it('answers THROTTLED after one call, with the dependency\'s Retry-After, when the caller asks not to retry throttling', async () => {
+    const operation = scripted(Object.assign(new Error('429'), { status: 429, retryAfterSeconds: 40 }), awsError('ThrottlingException', 400));
+
+    const { error } = await settle(service.execute('tiingo', operation, { deadline: deadlineIn(5000), retryThrottled: false }));
+
+    expect(operation).toHaveBeenCalledTimes(1);
+    expect(error).toBeInstanceOf(DependencyThrottledError);
+    expect(error).toMatchObject({ retryAfterSeconds: 40 });
+  });
+
   it('stops retrying when the next wait would pass the deadline, reporting the last failure', async () => {
     jest.spyOn(Math, 'random').mockReturnValue(0.999);
     const operation = scripted(...Array.from({ length: 5 }, () => awsError('InternalServerError', 500)));

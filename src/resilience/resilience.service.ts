@@ -20,6 +20,11 @@ import { createRetryPolicy, MAX_ATTEMPTS, RetryDeadlineReachedError } from './re
 export interface ExecuteOptions {
   /** Overrides the request's deadline (background work such as cache write-behind or refreshes). */
   readonly deadline?: { readonly signal: AbortSignal; readonly deadlineAt: number };
+  /**
+   * False: a throttled answer (429) is not retried but leaves at once as DependencyThrottledError,
+   * for callers with an alternative (provider failover) whose Retry-After outlasts the deadline.
+   */
+  readonly retryThrottled?: boolean;
 }
 
 /** Retry-After when the dependency gave no hint of its own. */
@@ -60,7 +65,7 @@ export class ResilienceService {
   ): Promise<T> {
     const { signal, deadlineAt } = options.deadline ?? RequestContexts.deadline(this.settings.requestDeadlineMs);
     const dependency = dependencyOf(circuit);
-    const policy = createRetryPolicy((error) => this.shouldRetry(circuit, error, signal), deadlineAt, MAX_ATTEMPTS[circuit]);
+    const policy = createRetryPolicy((error) => this.shouldRetry(circuit, error, signal, options), deadlineAt, MAX_ATTEMPTS[circuit]);
     policy.onRetry((event) => {
       this.retries.inc({ dependency });
       recordSpanEvent('dependency.retry', { dependency, attempt: event.attempt, delay_ms: Math.round(event.delay) });
@@ -92,11 +97,13 @@ export class ResilienceService {
     }
   }
 
-  private shouldRetry(circuit: CircuitName, error: unknown, signal: AbortSignal): boolean {
+  private shouldRetry(circuit: CircuitName, error: unknown, signal: AbortSignal, options: ExecuteOptions): boolean {
     if (signal.aborted || error instanceof DeadlineAbortedError) return false;
     // Other calls opened the breaker meanwhile: answer now, with its cool-down as Retry-After.
     if (this.breakers.state(circuit) === 'OPEN') return false;
-    return classifyFailure(error).kind !== 'permanent';
+    const { kind } = classifyFailure(error);
+    if (kind === 'throttled' && options.retryThrottled === false) return false;
+    return kind !== 'permanent';
   }
 
   private translate(circuit: CircuitName, error: unknown, signal: AbortSignal, lastFailure?: unknown): unknown {

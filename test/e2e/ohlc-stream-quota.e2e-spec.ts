@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { openSse } from '../support/sse-client';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -28,7 +28,7 @@ describe('OHLC live stream under a tight quota (e2e)', () => {
       ...resources.env, ...simulatorEnv(simulator),
       QUOTA_TIINGO_HOUR_LIMIT: '5', QUOTA_FINNHUB_MINUTE_LIMIT: '1', OHLC_LIVE_READ_MS: '20', OHLC_LIVE_POLL_SECONDS: '15',
     };
-    testApp = await startTestApp(env, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
+    testApp = await startTestApp(env, { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) });
     await testApp.app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(testApp.server.address() as AddressInfo).port}`;
   });

@@ -1,6 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import request from 'supertest';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { AwsClients } from '../../src/infrastructure/aws-clients';
+import { encodeBars } from '../../src/ohlc/live/live-bars.items';
+import { livePk } from '../../src/ohlc/store/ohlc-cache.items';
+import { Clock } from '../../src/resilience/clock';
 import { LiveStreams } from '../../src/ohlc/live/live-streams.service';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { openSse, type SseClient } from '../support/sse-client';
@@ -46,7 +50,7 @@ describe('OHLC live stream (e2e)', () => {
     resources = await createTestAwsResources();
     simulator = await startMarketDataSimulator({ clock: clock.now, live: true });
     appEnv = { ...resources.env, ...simulatorEnv(simulator), OHLC_LIVE_READ_MS: '20', OHLC_LIVE_POLL_SECONDS: '15' };
-    testApp = await startTestApp(appEnv, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
+    testApp = await startTestApp(appEnv, { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) });
     await testApp.app.listen(0, '127.0.0.1');
     baseUrl = `http://127.0.0.1:${(testApp.server.address() as AddressInfo).port}`;
     auth = await testApp.bearer('user-1');
@@ -131,12 +135,15 @@ describe('OHLC live stream (e2e)', () => {
     expect(snapshotOf(evening).count).toBe(78);
   });
 
-  it('answers errors before the stream starts with the usual envelope', async () => {
+  it('answers errors before the stream starts with the usual envelope, ticker checks as on the OHLC route', async () => {
+    simulator.unknownTickers(['DOW']);
     const cases: Array<[SseClient, number, string]> = [
       [await stream('AAPL', '1', ''), 401, 'UNAUTHENTICATED'],
       [await stream('AAPL', 'D'), 400, 'VALIDATION_FAILED'],
       [await stream('AAPL1'), 400, 'VALIDATION_FAILED'],
-      [await stream('ZZZZ'), 404, 'TICKER_NOT_FOUND'],
+      [await stream('ZZZZ'), 400, 'INVALID_TICKER'],
+      [await stream('FB'), 400, 'INVALID_TICKER'],
+      [await stream('DOW'), 404, 'TICKER_NOT_FOUND'],
     ];
     for (const [client, status, code] of cases) {
       await client.waitFor((c) => c.ended());
@@ -148,9 +155,9 @@ describe('OHLC live stream (e2e)', () => {
 
   it('refuses a sixth stream of one user with 429 RATE_LIMITED until one closes', async () => {
     const token = await testApp.bearer('busy-user');
-    const open = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((t) => stream(`LIM${t}`, '5', token)));
+    const open = await Promise.all(['IBM', 'ORCL', 'INTC', 'AMD', 'CSCO'].map((t) => stream(t, '5', token)));
     await Promise.all(open.map((c) => c.waitFor((x) => x.events.length >= 1)));
-    const refused = await stream('LIMF', '5', token);
+    const refused = await stream('ADBE', '5', token);
     await refused.waitFor((c) => c.ended());
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toBe('5');
@@ -159,7 +166,7 @@ describe('OHLC live stream (e2e)', () => {
     const streams = testApp.app.get(LiveStreams);
     open[0].close();
     await waitUntil(() => streams.openStreams === 4);
-    const again = await stream('LIMF', '5', token);
+    const again = await stream('ADBE', '5', token);
     expect(again.status).toBe(200);
     again.close();
     open.slice(1).forEach((c) => c.close());
@@ -167,7 +174,7 @@ describe('OHLC live stream (e2e)', () => {
 
   it('counts a user\'s streams across instances', async () => {
     const other = await startTestApp(appEnv, {
-      overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }),
+      overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }),
     });
     await other.app.listen(0, '127.0.0.1');
     const otherUrl = `http://127.0.0.1:${(other.server.address() as AddressInfo).port}`;
@@ -175,9 +182,9 @@ describe('OHLC live stream (e2e)', () => {
       const token = await testApp.bearer('two-instance-user');
       const onOther = (ticker: string): Promise<SseClient> =>
         openSse(`${otherUrl}/api/v2/tickers/${ticker}/ohlc/stream?resolution=5`, { Authorization: token });
-      const open = [...(await Promise.all(['XA', 'XB', 'XC'].map((t) => stream(t, '5', token)))), ...(await Promise.all(['XD', 'XE'].map(onOther)))];
+      const open = [...(await Promise.all(['XOM', 'CVX', 'JPM'].map((t) => stream(t, '5', token)))), ...(await Promise.all(['BAC', 'HD'].map(onOther)))];
       await Promise.all(open.map((c) => c.waitFor((x) => x.events.length >= 1)));
-      const refused = await onOther('XF');
+      const refused = await onOther('MA');
       await refused.waitFor((c) => c.ended());
       expect(refused.status).toBe(429);
       expect(JSON.parse(refused.body())).toMatchObject({ code: 'RATE_LIMITED' });
@@ -193,7 +200,7 @@ describe('OHLC live stream (e2e)', () => {
     // Ten users, so ten streams at once stay within the per-user limit.
     const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => testApp.bearer(`cycler-${i}`)));
     const cycle = async (_: unknown, i = 0): Promise<void> => {
-      const client = await stream('CYCL', '1', tokens[i]);
+      const client = await stream('QCOM', '1', tokens[i]);
       expect(client.status).toBe(200);
       await client.waitFor((c) => c.events.length >= 1);
       client.close();
@@ -225,7 +232,7 @@ describe('OHLC live stream (e2e)', () => {
     expect(Object.keys(operation?.responses['200'].content ?? {})).toEqual(['text/event-stream']);
     expect(operation?.parameters?.find((p) => p.name === 'resolution')).toMatchObject({ required: true });
 
-    const client = await stream('METR', '5');
+    const client = await stream('TXN', '5');
     await client.waitFor((c) => c.events.length >= 1);
     const metrics = (await request(testApp.server).get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/^ohlc_live_streams_open 1$/m);
@@ -234,9 +241,38 @@ describe('OHLC live stream (e2e)', () => {
     client.close();
   });
 
+  it('forgets live bars polled before an admin DELETE, in the snapshot and on the OHLC route', async () => {
+    // Another instance's poll, still leased: this instance reads it and does not poll itself.
+    const until = clock.now().getTime() + 3600_000;
+    const odd = { time: '2026-11-30T15:00:00.000Z', open: 999, high: 999, low: 999, close: 999, volume: 1 };
+    await testApp.app.get(AwsClients).documents.send(
+      new PutCommand({
+        TableName: resources.env.OHLC_CACHE_TABLE,
+        Item: { pk: livePk('PEP', '1'), sk: '2026-11-30', holder: 'elsewhere', lease_until: until, next_poll_at: until, bars: encodeBars([odd]), polled_at: clock.now().getTime(), version: 1, epoch: 0 },
+      }),
+    );
+    const today = { resolution: '1', start_date: '2026-11-30', end_date: '2026-11-30' };
+    const closeOfLast = async (): Promise<number | undefined> =>
+      ((await request(testApp.server).get('/api/v2/tickers/PEP/ohlc').query(today).set('Authorization', auth).expect(200)).body as CandleBody).candles.at(-1)?.close;
+    const snapshotClose = async (): Promise<number | undefined> => {
+      const client = await stream('PEP');
+      await client.waitFor((c) => c.events.length >= 1);
+      client.close();
+      return snapshotOf(client).candles.at(-1)?.close;
+    };
+    expect(await closeOfLast()).toBe(999);
+    expect(await snapshotClose()).toBe(999);
+
+    const admin = await testApp.bearer('admin-1', { roles: ['admin'] });
+    await request(testApp.server).delete('/api/v2/tickers/PEP/ohlc/cache').set('Authorization', admin).expect(204);
+
+    expect(await closeOfLast()).not.toBe(999);
+    expect(await snapshotClose()).not.toBe(999);
+  });
+
   // Last: it closes the app.
   it('at shutdown sends end to every stream and closes it', async () => {
-    const client = await stream('SHUT', '5');
+    const client = await stream('KO', '5');
     await client.waitFor((c) => c.events.length >= 1);
     const app = testApp;
     testApp = undefined as unknown as TestApp;

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { WriteBehindQueue } from '../../src/ohlc/cache/write-behind';
-import { MarketCalendar } from '../../src/ohlc/market-calendar';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { WriteBehindQueue } from '../../src/ohlc/fetch/write-behind';
+import { MarketCalendar } from '../../src/market-calendar/market-calendar';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
@@ -22,7 +22,7 @@ describe('OHLC candles (e2e)', () => {
   let publishLagMs = 0;
 
   const startApp = (): Promise<TestApp> =>
-    startTestApp(env, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
+    startTestApp(env, { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) });
   const ohlc = (app: TestApp, ticker: string, query: Record<string, string>) =>
     request(app.server).get(`/api/v2/tickers/${ticker}/ohlc`).query(query).set('Authorization', auth);
   /** Write-behind is not awaited by responses; tests that read DynamoDB next wait for it. */
@@ -158,7 +158,7 @@ describe('OHLC candles (e2e)', () => {
     const deadlineMs = 1500;
     const shortDeadline = await startTestApp(
       { ...env, REQUEST_DEADLINE_MS: String(deadlineMs) },
-      { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) },
+      { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) },
     );
     try {
       clock.set('2026-11-30T16:00:00.000Z'); // 11:00 ET: today's session is open
@@ -185,7 +185,7 @@ describe('OHLC candles (e2e)', () => {
       // hung providers used up the request's whole deadline.
       const restarted = await startTestApp(
         { ...env, REQUEST_DEADLINE_MS: String(deadlineMs) },
-        { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) },
+        { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) },
       );
       try {
         const fromDynamo = await ohlc(restarted, 'QCOM', { resolution: '5', range: '1D' });
@@ -212,12 +212,17 @@ describe('OHLC candles (e2e)', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
-  it('answers 404 TICKER_NOT_FOUND for a ticker the providers do not know', async () => {
-    const res = await ohlc(testApp, 'ZZZZ', { start_date: '2026-11-02', end_date: '2026-11-06' });
+  it('answers 404 TICKER_NOT_FOUND for a listed ticker the providers do not know, and asks them only once', async () => {
+    simulator.unknownTickers(['DOW']);
 
-    expect(res.status).toBe(404);
-    expect(res.body.code).toBe('TICKER_NOT_FOUND');
-    expect(simulator.calls('finnhub')).toBe(0);
+    const first = await ohlc(testApp, 'DOW', { start_date: '2026-11-02', end_date: '2026-11-06' });
+    const again = await ohlc(testApp, 'DOW', { start_date: '2026-10-05', end_date: '2026-10-09' });
+
+    for (const res of [first, again]) {
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('TICKER_NOT_FOUND');
+    }
+    expect(simulator.calls()).toBe(1);
   });
 
   it('lets only admins clear a ticker, after which the next answer comes from a provider', async () => {

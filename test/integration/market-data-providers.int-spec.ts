@@ -1,7 +1,7 @@
 import { DependencyUnavailableError } from '../../src/common/errors/dependency.errors';
-import { MarketCalendar } from '../../src/ohlc/market-calendar';
-import { MarketDataUnavailableError, TickerNotFoundError } from '../../src/ohlc/ohlc.errors';
-import { MarketDataService } from '../../src/ohlc/providers';
+import { MarketCalendar } from '../../src/market-calendar/market-calendar';
+import { MarketDataUnavailableError, TickerNotFoundError } from '../../src/market-data/market-data.errors';
+import { MarketDataService } from '../../src/market-data/market-data.service';
 import { MetricsRegistry } from '../../src/observability/metrics.registry';
 import { useMarketDataSuite } from '../support/market-data-test-module';
 

@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { MarketCalendar } from '../../src/ohlc/market-calendar';
+import { MarketCalendar } from '../../src/market-calendar/market-calendar';
 import { MarketDataSimulator, MarketDataSimulatorOptions, SimulatorCall } from './market-data-simulator.types';
 import { applyControl } from './simulator-control';
 import {

@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http';
-import { IntradayResolution, MarketCalendar, MarketDate } from '../../src/ohlc/market-calendar';
+import { IntradayResolution, MarketCalendar, MarketDate } from '../../src/market-calendar/market-calendar';
 import { SyntheticCandle, syntheticCandle } from './synthetic-candles';
 
 export type SimulatedProvider = 'tiingo' | 'finnhub';

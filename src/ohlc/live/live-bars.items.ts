@@ -1,4 +1,4 @@
-import type { Candle, MarketDataSource, Resolution } from '../ohlc.types';
+import type { Candle, MarketDataSource, Resolution } from '../candle.model';
 
 /**
  * The one DynamoDB item of a live (ticker, resolution, session) in OHLC_CACHE_TABLE, written by the
@@ -14,14 +14,14 @@ import type { Candle, MarketDataSource, Resolution } from '../ohlc.types';
  *   polled_at     epoch ms (market clock) of the provider answer the bars come from
  *   written_at    epoch ms (wall clock) of the write, for the fan-out lag
  *   version       +1 per write of bars
+ *   epoch         the ticker's invalidation epoch when the bars were polled; bars of an older
+ *                 epoch than the current one are never shown (an admin DELETE came after them)
  *   expires_at    TTL (seconds): two days after the session
  *
  * Lease and bars share one item, so one strongly consistent GetItem per read interval tells a
  * reader both what changed and whether the poller is still alive. Kept apart from the candle and
  * coverage items: the live item changes every poll, they are written once per fetch.
  */
-export const livePk = (ticker: string, resolution: Resolution): string => `LIVE#${ticker}#${resolution}`;
-
 export interface LiveKey {
   readonly ticker: string;
   readonly resolution: Exclude<Resolution, 'D'>;
@@ -39,6 +39,7 @@ export interface LiveRecord {
   readonly polledAt: number;
   readonly writtenAt: number;
   readonly version: number;
+  readonly epoch: number;
   readonly source: MarketDataSource;
 }
 
@@ -66,6 +67,7 @@ export function fromLiveItem(item: Item | undefined): LiveRecord | undefined {
     polledAt: Number(item.polled_at ?? 0),
     writtenAt: Number(item.written_at ?? 0),
     version: Number(item.version ?? 0),
+    epoch: Number(item.epoch ?? 0),
     source: item.source === 'finnhub' ? 'finnhub' : 'tiingo',
   };
 }

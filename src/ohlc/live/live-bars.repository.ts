@@ -5,8 +5,9 @@ import { AppError, DependencyUnavailableError } from '../../common/errors';
 import { Settings } from '../../config/settings';
 import { AwsClients } from '../../infrastructure/aws-clients';
 import { ResilienceService } from '../../resilience/resilience.service';
-import type { Candle, MarketDataSource } from '../ohlc.types';
-import { encodeBars, fromLiveItem, LiveKey, liveExpiresAtSec, livePk, LiveRecord } from './live-bars.items';
+import type { Candle, MarketDataSource } from '../candle.model';
+import { livePk } from '../store/ohlc-cache.items';
+import { encodeBars, fromLiveItem, LiveKey, liveExpiresAtSec, LiveRecord } from './live-bars.items';
 
 /** Each live call gets a budget of its own: feeds run outside any request. */
 const CALL_BUDGET_MS = 3000;
@@ -23,6 +24,8 @@ export interface BarsWrite {
   readonly bars: readonly Candle[];
   readonly polledAt: number;
   readonly source: MarketDataSource;
+  /** The ticker's invalidation epoch when the poll was asked. */
+  readonly epoch: number;
 }
 
 export interface Slowdown {
@@ -78,7 +81,7 @@ export class LiveBarsRepository {
   /** Stores a poll's bars; refused when the lease has meanwhile passed to someone else. */
   async writeBars(key: LiveKey, write: BarsWrite): Promise<boolean> {
     return this.conditional(key, {
-      UpdateExpression: 'SET bars = :bars, polled_at = :polled, written_at = :written, #source = :source ADD version :one',
+      UpdateExpression: 'SET bars = :bars, polled_at = :polled, written_at = :written, #source = :source, epoch = :epoch ADD version :one',
       ConditionExpression: 'holder = :token',
       ExpressionAttributeNames: { '#source': 'source' },
       ExpressionAttributeValues: {
@@ -87,6 +90,7 @@ export class LiveBarsRepository {
         ':polled': write.polledAt,
         ':written': Date.now(),
         ':source': write.source,
+        ':epoch': write.epoch,
         ':one': 1,
       },
     });

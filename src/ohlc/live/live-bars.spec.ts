@@ -1,4 +1,4 @@
-import type { Candle } from '../ohlc.types';
+import type { Candle } from '../candle.model';
 import { changesSince, cursorAfter, overlay, START_CURSOR } from './live-bars';
 
 const MIN = 60_000;

@@ -1,4 +1,4 @@
-import type { Candle } from '../ohlc.types';
+import type { Candle } from '../candle.model';
 
 /** A `bar` event of the stream (API.md): the bar's values and whether its interval has passed. */
 export interface BarEvent {

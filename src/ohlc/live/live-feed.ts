@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PinoLogger } from 'nestjs-pino';
 import { RequestContexts } from '../../common/http/request-context';
-import type { OhlcClock } from '../ohlc-clock';
-import type { Candle } from '../ohlc.types';
+import type { Clock } from '../../resilience/clock';
+import type { Candle } from '../candle.model';
 import { BarTiming, changesSince, Cursor, cursorKey } from './live-bars';
 import type { LiveKey, LiveRecord } from './live-bars.items';
 import type { LiveBarsRepository } from './live-bars.repository';
@@ -31,7 +31,7 @@ export interface LiveSubscriber {
 export interface FeedDeps {
   readonly repository: LiveBarsRepository;
   readonly poller: LivePoller;
-  readonly clock: OhlcClock;
+  readonly clock: Clock;
   readonly metrics: LiveMetrics;
   readonly logger: PinoLogger;
   readonly readIntervalMs: number;
@@ -67,6 +67,11 @@ export class LiveFeed {
   /** The bars this instance knows, for snapshots and the OHLC route. */
   get bars(): readonly Candle[] {
     return this.record?.bars ?? [];
+  }
+
+  /** The invalidation epoch the known bars were polled at. */
+  get epoch(): number {
+    return this.record?.epoch ?? 0;
   }
 
   get slowdown(): number {

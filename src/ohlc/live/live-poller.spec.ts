@@ -1,10 +1,11 @@
 import type { PinoLogger } from 'nestjs-pino';
 import { testSettings } from '../../../test/support/test-settings';
 import { MetricsRegistry } from '../../observability/metrics.registry';
-import type { OhlcClock } from '../ohlc-clock';
-import { MarketDataThrottledError } from '../ohlc.errors';
-import type { MarketDataService } from '../providers/market-data.service';
+import type { Clock } from '../../resilience/clock';
+import { MarketDataThrottledError } from '../../market-data/market-data.errors';
+import type { MarketDataService } from '../../market-data/market-data.service';
 import type { LiveKey, LiveRecord } from './live-bars.items';
+import type { TickerControls } from '../store/ticker-controls';
 import type { BarsWrite, LiveBarsRepository, PollClaim, Slowdown } from './live-bars.repository';
 import { LivePoller } from './live-poller';
 import { LiveMetrics } from './live.metrics';
@@ -33,7 +34,7 @@ class FakeRepository {
 }
 
 const record = (overrides: Partial<LiveRecord>): LiveRecord => ({
-  holder: 'me', leaseUntil: 0, nextPollAt: 0, slowdown: 1, slowUntil: 0, bars: [], polledAt: 0, writtenAt: 0, version: 1, source: 'tiingo', ...overrides,
+  holder: 'me', leaseUntil: 0, nextPollAt: 0, slowdown: 1, slowUntil: 0, bars: [], polledAt: 0, writtenAt: 0, version: 1, epoch: 0, source: 'tiingo', ...overrides,
 });
 
 describe(LivePoller.name, () => {
@@ -46,11 +47,12 @@ describe(LivePoller.name, () => {
     now = T0;
     repository = new FakeRepository();
     fetch = jest.fn(async () => ({ source: 'tiingo', candles: [] }));
-    const clock = { now: () => new Date(now) } as OhlcClock;
+    const clock = { now: () => new Date(now) } as Clock;
     const logger = { warn: jest.fn() } as unknown as PinoLogger;
     poller = new LivePoller(
       repository as unknown as LiveBarsRepository,
       { fetch } as unknown as MarketDataService,
+      { current: async () => ({ epoch: 3, unknownUntil: 0 }) } as unknown as TickerControls,
       clock,
       new LiveMetrics(new MetricsRegistry()),
       testSettings({ OHLC_LIVE_POLL_SECONDS: '15' }),
@@ -69,7 +71,8 @@ describe(LivePoller.name, () => {
     await poller.pollIfDue(KEY, 'me', record({ holder: 'other', leaseUntil: now - 1 }));
     expect(repository.claims).toEqual([{ token: 'me', nowMs: now, leaseUntil: now + 22_500, nextPollAt: GRID + 15_000 }]);
     expect(fetch).toHaveBeenCalledWith('AAPL', '1', { start: '2026-11-30', end: '2026-11-30' }, { quotaCeilingRatio: 0.8 });
-    expect(repository.writes).toMatchObject([{ token: 'me', polledAt: now }]);
+    // Stamped with the epoch of the poll, so bars asked before an admin DELETE are never shown after it.
+    expect(repository.writes).toMatchObject([{ token: 'me', polledAt: now, epoch: 3 }]);
   });
 
   it('does not poll when another instance booked the interval first', async () => {

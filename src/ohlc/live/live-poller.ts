@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { RequestContexts } from '../../common/http/request-context';
 import { Settings } from '../../config/settings';
-import { OhlcClock } from '../ohlc-clock';
-import { MarketDataThrottledError } from '../ohlc.errors';
-import { MarketDataService } from '../providers/market-data.service';
+import { Clock } from '../../resilience/clock';
+import { MarketDataThrottledError } from '../../market-data/market-data.errors';
+import { MarketDataService } from '../../market-data/market-data.service';
+import { TickerControls } from '../store/ticker-controls';
 import { LiveBarsRepository } from './live-bars.repository';
 import type { LiveKey, LiveRecord } from './live-bars.items';
 import { LiveMetrics } from './live.metrics';
@@ -31,7 +32,8 @@ export class LivePoller {
   constructor(
     private readonly repository: LiveBarsRepository,
     private readonly market: MarketDataService,
-    private readonly clock: OhlcClock,
+    private readonly controls: TickerControls,
+    private readonly clock: Clock,
     private readonly metrics: LiveMetrics,
     settings: Settings,
     @InjectPinoLogger(LivePoller.name) private readonly logger: PinoLogger,
@@ -57,12 +59,14 @@ export class LivePoller {
     if (!(await this.repository.claimPoll(key, { token, nowMs: now, leaseUntil, nextPollAt }))) return;
 
     try {
+      // Read before asking: bars asked before an admin DELETE must carry the epoch they belong to.
+      const epoch = (await this.controls.current(key.ticker))?.epoch ?? 0;
       const fetched = await RequestContexts.run(
         { requestId: `live-poll-${key.ticker}-${key.resolution}`, ...this.ownDeadline() },
         () => this.market.fetch(key.ticker, key.resolution, { start: key.date, end: key.date }, { quotaCeilingRatio: POLL_QUOTA_CEILING }),
       );
       // The time the poll was asked, not answered: a bar ending in between is not vouched final.
-      const written = await this.repository.writeBars(key, { token, bars: fetched.candles, polledAt: now, source: fetched.source });
+      const written = await this.repository.writeBars(key, { token, bars: fetched.candles, polledAt: now, source: fetched.source, epoch });
       this.metrics.polls.inc({ outcome: written ? 'ok' : 'lease_lost' });
       // Back to normal only once a poll at the normal pace got through, not one at the slow pace.
       if (written && stored > 1 && pace === 1) await this.repository.setSlowdown(key, { token, slowdown: 1, slowUntil: 0, nextPollAt });

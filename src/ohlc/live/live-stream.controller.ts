@@ -13,7 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthenticatedUser, CurrentUser } from '../../common/auth/auth.decorators';
-import { TickerParamPipe } from '../dto/ticker-param.pipe';
+import { ListedTickerPipe } from '../dto/listed-ticker.pipe';
 import { LiveStreamQuery } from './live-stream.query';
 import { LiveStreams } from './live-streams.service';
 import { SseSink } from './sse-sink';
@@ -39,12 +39,20 @@ export class LiveStreamController {
   @ApiOperation({ summary: "Live intraday candles of today's session (text/event-stream)", description: STREAM_DESCRIPTION })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: STREAM_DESCRIPTION, content: { 'text/event-stream': { schema: { type: 'string' } } } })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: bad ticker or resolution (1, 5, 15, 30, 60)' })
-  @ApiNotFoundResponse({ description: 'TICKER_NOT_FOUND: the providers do not know the ticker' })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: the user already has OHLC_LIVE_MAX_STREAMS_PER_USER open streams (details: limit, window)' })
+  @ApiBadRequestResponse({
+    description:
+      'VALIDATION_FAILED: bad ticker or resolution (1, 5, 15, 30, 60); ' +
+      'INVALID_TICKER: not an active symbol of the ticker list (details: symbol, reason, successor_symbol)',
+  })
+  @ApiNotFoundResponse({ description: 'TICKER_NOT_FOUND: the providers do not know the ticker (remembered for an hour)' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'RATE_LIMITED: the user already has OHLC_LIVE_MAX_STREAMS_PER_USER open streams (details: limit, window "open_streams"), ' +
+      'or the snapshot needed a provider call past the upstream allowance (details: limit, window "hour"; Retry-After)',
+  })
   @ApiServiceUnavailableResponse({ description: 'DEPENDENCY_UNAVAILABLE: this instance holds its maximum of streams (live-streams), or no provider answered the snapshot' })
   async stream(
-    @Param('ticker', TickerParamPipe) ticker: string,
+    @Param('ticker', ListedTickerPipe) ticker: string,
     @Query() query: LiveStreamQuery,
     @CurrentUser() user: AuthenticatedUser,
     @Res() res: Response,

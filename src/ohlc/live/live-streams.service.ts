@@ -2,11 +2,12 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { LiveSettings, Settings } from '../../config/settings';
 import { toOhlcResponse } from '../dto/ohlc.responses';
-import { MarketCalendar } from '../market-calendar';
-import { OhlcClock } from '../ohlc-clock';
+import { MarketCalendar } from '../../market-calendar/market-calendar';
+import { Clock } from '../../resilience/clock';
 import { OhlcService } from '../ohlc.service';
-import type { Resolution } from '../ohlc.types';
+import type { Resolution } from '../candle.model';
 import { cursorAfter, overlay } from './live-bars';
+import { LiveOverlay } from './live-overlay';
 import type { LiveKey } from './live-bars.items';
 import { LiveBarsRepository } from './live-bars.repository';
 import { LiveFeed, LiveSubscriber, noticeChunk } from './live-feed';
@@ -41,10 +42,11 @@ export class LiveStreams implements BeforeApplicationShutdown {
   constructor(
     private readonly ohlc: OhlcService,
     private readonly calendar: MarketCalendar,
-    private readonly clock: OhlcClock,
+    private readonly clock: Clock,
     private readonly repository: LiveBarsRepository,
     private readonly poller: LivePoller,
     private readonly slots: LiveUserSlots,
+    private readonly overlay: LiveOverlay,
     private readonly metrics: LiveMetrics,
     settings: Settings,
     @InjectPinoLogger(LiveStreams.name) private readonly logger: PinoLogger,
@@ -82,10 +84,13 @@ export class LiveStreams implements BeforeApplicationShutdown {
       const live = session !== null && !this.shuttingDown && now >= Date.parse(session.open) && now < Date.parse(session.close);
       const key: LiveKey = { ticker: request.ticker, resolution: request.resolution, date: today };
       feed = live ? this.feedFor(key, Date.parse(session.close)) : undefined;
-      const [result] = await Promise.all([this.ohlc.candles(request.ticker, request.resolution, span), feed?.ready]);
+      const query = { ticker: request.ticker, resolution: request.resolution, span, userId: request.userId };
+      const [result] = await Promise.all([this.ohlc.candles(query), feed?.ready]);
+      const liveBars = feed && (await this.overlay.isCurrent(request.ticker, feed.epoch)) ? feed.bars : [];
       if (sink.closed) return;
-      // The snapshot never lags behind what this instance's other clients were already sent.
-      const candles = overlay(result.candles, feed?.bars ?? []);
+      // The snapshot never lags behind what this instance's other clients were already sent
+      // (unless an admin DELETE came after those bars were polled).
+      const candles = overlay(result.candles, liveBars);
       sink.event('snapshot', toOhlcResponse(request.ticker, request.resolution, span, { ...result, candles }));
       if (!feed || feed.ended) {
         sink.end(this.shuttingDown ? 'shutdown' : 'market_closed');

@@ -5,16 +5,15 @@ import { AppError, DependencyUnavailableError } from '../../common/errors';
 import { Settings } from '../../config/settings';
 import { AwsClients } from '../../infrastructure/aws-clients';
 import { ResilienceService } from '../../resilience/resilience.service';
+import { LIVE_USER_SK, liveUserPk } from '../store/ohlc-cache.items';
 
 const CALL_BUDGET_MS = 2000;
 
-/**
- * A user's open live streams across the cluster, one item in OHLC_CACHE_TABLE:
- * pk `LIVE_USER#{sub}`, sk `STREAMS`; `streams` maps each stream id to the epoch ms until which
- * its instance vouches for it (renewed by heartbeats), `rev` changes with every admission.
+/*
+ * A user's open live streams across the cluster, one item in OHLC_CACHE_TABLE (key in
+ * store/ohlc-cache.items.ts): `streams` maps each stream id to the epoch ms until which its
+ * instance vouches for it (renewed by heartbeats), `rev` changes with every admission.
  */
-export const liveUserPk = (userId: string): string => `LIVE_USER#${userId}`;
-const SK = 'STREAMS';
 
 export interface UserStreams {
   readonly rev: number;
@@ -118,7 +117,7 @@ export class LiveUserSlotsRepository {
   }
 
   private key(userId: string): Record<string, string> {
-    return { pk: liveUserPk(userId), sk: SK };
+    return { pk: liveUserPk(userId), sk: LIVE_USER_SK };
   }
 
   private async call<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
