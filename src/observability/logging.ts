@@ -3,6 +3,8 @@ import type { Request, Response } from 'express';
 import { Settings } from '../config/settings';
 import { requestIdOf } from '../common/http/request-id';
 import { routeOf } from './http-metrics.middleware';
+import { redactFields } from './redact-fields';
+import { redactQuery } from './redact-query';
 
 /**
  * JSON logs, one completion line per request (method, route, status, latency), the request id on
@@ -14,18 +16,9 @@ export function loggerParams(settings: Settings): Params {
       level: settings.logLevel,
       genReqId: (req) => requestIdOf(req),
       customAttributeKeys: { reqId: 'request_id', responseTime: 'latency_ms' },
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'req.headers["x-api-key"]',
-          'res.headers["set-cookie"]',
-          '*.apiKey',
-          '*.token',
-          '*.secret',
-        ],
-        censor: '[redacted]',
-      },
+      // Credentials inside logged objects (an error with its request, a logged request). The
+      // req/res serializers below log no headers at all.
+      formatters: { log: redactFields },
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: redactQuery(req.url) }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
@@ -48,10 +41,4 @@ export function loggerParams(settings: Settings): Params {
       quietReqLogger: true,
     },
   };
-}
-
-const SECRET_QUERY_PARAMS = /([?&](?:token|api_key|apikey|key)=)[^&]*/gi;
-
-export function redactQuery(url: string): string {
-  return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]');
 }

@@ -12,7 +12,7 @@ import { expiresAtSeconds, isCoverageValid, isSessionComplete } from './coverage
 import { lockPk, TickerControl, toCandleItem, toCoverageItem } from './ohlc-cache.items';
 import { OhlcCacheRepository } from './ohlc-cache.repository';
 import { OhlcControlRepository } from './ohlc-control.repository';
-import { OHLC_CACHE_DEPENDENCY } from './ohlc-table.repository';
+import { OHLC_CACHE_CIRCUIT } from './ohlc-table.repository';
 
 /** What DynamoDB holds of a range at one epoch: the valid cached candles and the sessions they vouch for. */
 export interface CachedRange {
@@ -44,9 +44,12 @@ export class CandleStore {
     private readonly metrics: OhlcMetrics,
   ) {}
 
-  /** False while the breaker is open: the pipeline then goes straight to the providers. */
+  /**
+   * False while the breaker refuses calls: the pipeline then goes straight to the providers. True
+   * again once the cool-down has run out, so the next read (or epoch refresh) is the probe.
+   */
   usable(): boolean {
-    return this.breakers.state(OHLC_CACHE_DEPENDENCY) !== 'OPEN';
+    return this.breakers.permitsCall(OHLC_CACHE_CIRCUIT);
   }
 
   /** Coverage and candles at once: a hit needs both, and on a miss the candle Query finds nothing fast. */

@@ -1,10 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { AppError, DependencyUnavailableError } from '../../common/errors';
-import type { DependencyName } from '../../config/settings';
+import { type CircuitName, dependencyOf } from '../../config/settings';
 import { ExecuteOptions, ResilienceService } from '../../resilience/resilience.service';
 
 /** The breaker (and retry budget) of the OHLC cache table: the one place that names it. */
-export const OHLC_CACHE_DEPENDENCY: DependencyName = 'dynamodb';
+export const OHLC_CACHE_CIRCUIT: CircuitName = 'dynamodb_cache';
+/** What clients are told failed (`details.dependency`): DynamoDB, whichever circuit refused. */
+export const OHLC_CACHE_DEPENDENCY = dependencyOf(OHLC_CACHE_CIRCUIT);
 
 /**
  * One call to OHLC_CACHE_TABLE through the resilience layer. A failed condition leaves as is
@@ -17,7 +19,7 @@ export async function callOhlcTable<T>(
   options?: ExecuteOptions,
 ): Promise<T> {
   try {
-    return await resilience.execute(OHLC_CACHE_DEPENDENCY, operation, options);
+    return await resilience.execute(OHLC_CACHE_CIRCUIT, operation, options);
   } catch (error) {
     throw translateOhlcTableError(error);
   }
