@@ -241,6 +241,31 @@ describe('OHLC live stream (e2e)', () => {
     client.close();
   });
 
+  it('charges a snapshot that needs a provider call to the user\'s upstream allowance, as the OHLC route does', async () => {
+    const strict = await startTestApp({ ...appEnv, OHLC_USER_UPSTREAM_PER_HOUR: '1' }, {
+      overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }),
+    });
+    await strict.app.listen(0, '127.0.0.1');
+    const strictUrl = `http://127.0.0.1:${(strict.server.address() as AddressInfo).port}`;
+    try {
+      const token = await strict.bearer('allowance-user');
+      const open = (ticker: string): Promise<SseClient> =>
+        openSse(`${strictUrl}/api/v2/tickers/${ticker}/ohlc/stream?resolution=15`, { Authorization: token });
+      const first = await open('JNJ');
+      await first.waitFor((c) => c.events.length >= 1);
+      expect(first.status).toBe(200);
+      const second = await open('PG');
+      await second.waitFor((c) => c.ended());
+      expect(second.status).toBe(429);
+      expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+      expect(JSON.parse(second.body())).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 1, window: 'hour' } });
+      first.close();
+      await waitUntil(() => strict.app.get(LiveStreams).openStreams === 0);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('forgets live bars polled before an admin DELETE, in the snapshot and on the OHLC route', async () => {
     // Another instance's poll, still leased: this instance reads it and does not poll itself.
     const until = clock.now().getTime() + 3600_000;
