@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
-import { AppError, DependencyUnavailableError } from '../../common/errors';
 import { Settings } from '../../config/settings';
 import { AwsClients } from '../../infrastructure/aws-clients';
 import { ResilienceService } from '../../resilience/resilience.service';
 import type { Candle, MarketDataSource } from '../candle.model';
 import { livePk } from '../store/ohlc-cache.items';
+import { callOhlcTable } from '../store/ohlc-table.repository';
 import { encodeBars, fromLiveItem, LiveKey, liveExpiresAtSec, LiveRecord } from './live-bars.items';
 
 /** Each live call gets a budget of its own: feeds run outside any request. */
@@ -134,12 +134,8 @@ export class LiveBarsRepository {
   }
 
   private async call<T>(operation: (signal: AbortSignal) => Promise<T>, budgetMs = CALL_BUDGET_MS): Promise<T> {
+    // The cache table's circuit: live calls failing must never refuse configurations or quota.
     const deadline = { signal: AbortSignal.timeout(budgetMs), deadlineAt: Date.now() + budgetMs };
-    try {
-      return await this.resilience.execute('dynamodb_cache', operation, { deadline });
-    } catch (error) {
-      if (error instanceof AppError || error instanceof ConditionalCheckFailedException) throw error;
-      throw new DependencyUnavailableError('dynamodb', 5, error);
-    }
+    return callOhlcTable(this.resilience, operation, { deadline });
   }
 }

@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
-import { AppError, DependencyUnavailableError } from '../../common/errors';
 import { Settings } from '../../config/settings';
 import { AwsClients } from '../../infrastructure/aws-clients';
 import { ResilienceService } from '../../resilience/resilience.service';
 import { LIVE_USER_SK, liveUserPk } from '../store/ohlc-cache.items';
+import { callOhlcTable } from '../store/ohlc-table.repository';
 
 const CALL_BUDGET_MS = 2000;
 
@@ -121,12 +121,9 @@ export class LiveUserSlotsRepository {
   }
 
   private async call<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // The cache table's circuit, not `dynamodb`: a burst of failing opens must never refuse
+    // configurations or quota, and slots degrade to the local count anyway.
     const deadline = { signal: AbortSignal.timeout(CALL_BUDGET_MS), deadlineAt: Date.now() + CALL_BUDGET_MS };
-    try {
-      return await this.resilience.execute('dynamodb_cache', operation, { deadline });
-    } catch (error) {
-      if (error instanceof AppError || error instanceof ConditionalCheckFailedException) throw error;
-      throw new DependencyUnavailableError('dynamodb', 5, error);
-    }
+    return callOhlcTable(this.resilience, operation, { deadline });
   }
 }
