@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { WriteBehindQueue } from '../../src/ohlc/cache/write-behind';
-import { MarketCalendar } from '../../src/ohlc/market-calendar';
 import { OhlcClock } from '../../src/ohlc/ohlc-clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
+import { nyseTradingDays } from '../support/nyse-schedule';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 import { CandleBody, simulatorEnv, TestClock } from './ohlc.fixtures';
@@ -12,7 +12,6 @@ const AFTER_CLOSE = '2026-11-30T22:00:00.000Z';
 
 describe('OHLC candles (e2e)', () => {
   const clock = new TestClock(new Date(AFTER_CLOSE));
-  const calendar = new MarketCalendar(clock.now);
   let resources: TestAwsResources;
   let simulator: MarketDataSimulator;
   let env: Record<string, string>;
@@ -57,7 +56,7 @@ describe('OHLC candles (e2e)', () => {
     expect([first, second, third].map((r) => r.headers['x-cache-source'])).toEqual(['tiingo', 'in-memory', 'dynamodb']);
     const body = first.body as CandleBody;
     expect(body).toMatchObject({ ticker: 'AAPL', resolution: 'D', start_date: '2026-11-02', end_date: '2026-11-13', source: 'tiingo', count: 10 });
-    expect(body.candles.map((c) => c.date)).toEqual(calendar.tradingDays('2026-11-02', '2026-11-13'));
+    expect(body.candles.map((c) => c.date)).toEqual(nyseTradingDays('2026-11-02', '2026-11-13'));
     expect(body.candles.every((c) => Number.isInteger(c.volume))).toBe(true);
     expect(second.body).toEqual(body);
     expect(third.body).toEqual(body);
@@ -94,7 +93,7 @@ describe('OHLC candles (e2e)', () => {
     );
     expect(simulator.calls()).toBe(2);
     expect(month.headers['x-cache-source']).toBe('tiingo');
-    expect((month.body as CandleBody).candles.map((c) => c.date)).toEqual(calendar.tradingDays('2026-10-01', '2026-10-30'));
+    expect((month.body as CandleBody).candles.map((c) => c.date)).toEqual(nyseTradingDays('2026-10-01', '2026-10-30'));
   });
 
   it('fails over to finnhub when tiingo answers 500 or hangs', async () => {
@@ -144,9 +143,9 @@ describe('OHLC candles (e2e)', () => {
     const later = await ohlc(testApp, 'ADBE', query).expect(200);
 
     const dates = (res: request.Response) => (res.body as CandleBody).candles.map((c) => c.date);
-    expect(dates(early)).toEqual(calendar.tradingDays('2026-11-23', '2026-11-27'));
+    expect(dates(early)).toEqual(nyseTradingDays('2026-11-23', '2026-11-27'));
     expect(later.headers['x-cache-source']).toBe('tiingo');
-    expect(dates(later)).toEqual(calendar.tradingDays('2026-11-23', '2026-11-30'));
+    expect(dates(later)).toEqual(nyseTradingDays('2026-11-23', '2026-11-30'));
     // Only the unpublished session was fetched again; the earlier ones stayed cached.
     expect(simulator.callLog.map((call) => [call.query.startDate, call.query.endDate])).toEqual([
       ['2026-11-23', '2026-11-30'],
