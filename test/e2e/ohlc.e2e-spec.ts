@@ -57,6 +57,7 @@ describe('OHLC candles (e2e)', () => {
     const body = first.body as CandleBody;
     expect(body).toMatchObject({ ticker: 'AAPL', resolution: 'D', start_date: '2026-11-02', end_date: '2026-11-13', source: 'tiingo', count: 10 });
     expect(body.candles.map((c) => c.date)).toEqual(nyseTradingDays('2026-11-02', '2026-11-13'));
+    expect(body.candles).toHaveLength(10);
     expect(body.candles.every((c) => Number.isInteger(c.volume))).toBe(true);
     expect(second.body).toEqual(body);
     expect(third.body).toEqual(body);
@@ -74,6 +75,7 @@ describe('OHLC candles (e2e)', () => {
     const perDay = (day: string) => body.candles.filter((c) => c.date.startsWith(day)).length;
     expect([perDay('2026-11-25'), perDay('2026-11-26'), perDay('2026-11-27')]).toEqual([78, 0, 42]);
     expect(body.count).toBe(120);
+    expect(body.candles).toHaveLength(120);
     expect(body.candles[0].date).toBe('2026-11-25T14:30:00.000Z');
     expect(body.candles.every((c) => Number.isInteger(c.volume))).toBe(true);
   });
