@@ -31,6 +31,7 @@ module.exports = {
   coverageProvider: 'v8',
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
   coverageThreshold: { global: { lines: 0, branches: 0 } },
+  reporters: ['default', '<rootDir>/test/support/project-timing-reporter.cjs'],
   projects: [
     project('unit', ['<rootDir>/src/**/*.spec.ts']),
     project('integration', ['<rootDir>/test/integration/**/*.int-spec.ts'], withLocalAws),
