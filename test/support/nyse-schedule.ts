@@ -1,6 +1,6 @@
 /**
  * The market-data simulator's own NYSE schedule: literal dates copied from NYSE's published
- * holiday and early-closing calendars (nyse.com/markets/hours-calendars; the 2022–2024, 2025–2027
+ * holiday and early-closing calendars (nyse.com/markets/hours-calendars; the 2021–2023, 2022–2024, 2025–2027
  * and 2026–2028 announcements) and from its notices of unscheduled closures. Deliberately no
  * rules and nothing imported from src/: the e2e suites compare the service's calendar with this,
  * so a wrong rule in src/ohlc cannot also decide what the tests expect.
@@ -25,7 +25,7 @@ export const NYSE_SCHEDULE_SPANS: ReadonlyArray<readonly [ScheduleDate, Schedule
   ['2006-12-26', '2007-01-12'], // President Ford's funeral
   ['2012-10-22', '2012-11-09'], // Hurricane Sandy
   ['2018-12-03', '2018-12-31'], // President G. H. W. Bush's funeral, a Monday Christmas Eve
-  ['2022-01-01', '2028-12-31'], // NYSE's published yearly calendars
+  ['2021-01-01', '2028-12-31'], // NYSE's published yearly calendars
 ];
 
 /** Weekdays without a session. */
@@ -35,6 +35,8 @@ const CLOSED: ReadonlySet<ScheduleDate> = new Set([
   '2007-01-01', '2007-01-02',
   '2012-10-29', '2012-10-30',
   '2018-12-05', '2018-12-25',
+  // 2021: Independence Day and Christmas fell on weekends (observed Monday July 5, Friday December 24).
+  '2021-01-01', '2021-01-18', '2021-02-15', '2021-04-02', '2021-05-31', '2021-07-05', '2021-09-06', '2021-11-25', '2021-12-24',
   // 2022: New Year's Day fell on a Saturday and was not observed.
   '2022-01-17', '2022-02-21', '2022-04-15', '2022-05-30', '2022-06-20', '2022-07-04', '2022-09-05', '2022-11-24', '2022-12-26',
   '2023-01-02', '2023-01-16', '2023-02-20', '2023-04-07', '2023-05-29', '2023-06-19', '2023-07-04', '2023-09-04', '2023-11-23', '2023-12-25',
@@ -50,6 +52,7 @@ const CLOSED: ReadonlySet<ScheduleDate> = new Set([
 /** Sessions that end at 13:00 New York time. */
 const EARLY_CLOSE: ReadonlySet<ScheduleDate> = new Set([
   '2018-12-24',
+  '2021-11-26',
   '2022-11-25',
   '2023-07-03', '2023-11-24',
   '2024-07-03', '2024-11-29', '2024-12-24',
@@ -70,6 +73,7 @@ const DAYLIGHT_SAVING: Readonly<Record<number, readonly [ScheduleDate, ScheduleD
   2007: ['2007-03-11', '2007-11-04'],
   2012: ['2012-03-11', '2012-11-04'],
   2018: ['2018-03-11', '2018-11-04'],
+  2021: ['2021-03-14', '2021-11-07'],
   2022: ['2022-03-13', '2022-11-06'],
   2023: ['2023-03-12', '2023-11-05'],
   2024: ['2024-03-10', '2024-11-03'],
