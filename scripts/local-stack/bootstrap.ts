@@ -32,6 +32,8 @@ export { type AwsClients, type AwsTarget, createAwsClients } from './aws-clients
 export interface BootstrapOptions {
   /** Replace the ticker list object even when one exists (never the default: it may be a real list). */
   forceTickerList?: boolean;
+  /** Enable TTL on `expires_at` (the default; only test tables on a fake clock leave it off). */
+  enableTtl?: boolean;
 }
 
 export interface BootstrapSummary {
@@ -49,7 +51,10 @@ export async function bootstrapAwsResources(
 ): Promise<BootstrapSummary> {
   const clients = createAwsClients(target);
   try {
-    const created = await Promise.all(distinctTableNames(target).map((name) => ensureTable(clients.dynamodb, name)));
+    const enableTtl = options.enableTtl ?? true;
+    const created = await Promise.all(
+      distinctTableNames(target).map((name) => ensureTable(clients.dynamodb, name, enableTtl)),
+    );
     const bucketCreated = await ensureBucket(clients.s3, target);
     const tickerListUploaded = await ensureTickerList(clients.s3, target, options.forceTickerList ?? false);
     return {
@@ -83,7 +88,11 @@ export function distinctTableNames(target: AwsTarget): string[] {
   return [...new Set([target.tables.users, target.tables.ohlcCache, target.tables.quota])];
 }
 
-async function ensureTable(client: DynamoDBClient, name: string): Promise<{ name: string; created: boolean }> {
+async function ensureTable(
+  client: DynamoDBClient,
+  name: string,
+  enableTtl: boolean,
+): Promise<{ name: string; created: boolean }> {
   const created = await ignoreErrors(
     client.send(new CreateTableCommand(buildCreateTableInput(name))).then(() => true),
     ['ResourceInUseException'],
@@ -92,7 +101,7 @@ async function ensureTable(client: DynamoDBClient, name: string): Promise<{ name
     { client, maxWaitTime: TABLE_ACTIVE_MAX_WAIT_SECONDS, minDelay: 1, maxDelay: 5 },
     { TableName: name },
   );
-  await ensureTtl(client, name);
+  if (enableTtl) await ensureTtl(client, name);
   return { name, created: created === true };
 }
 

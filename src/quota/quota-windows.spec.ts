@@ -1,4 +1,4 @@
-import { secondsUntil, stateOf, windowSlot, windowSlots, worstState } from './quota-windows';
+import { minuteAttribute, quotaDay, secondsUntil, stateOf, windowSlot, windowSlots, worstState } from './quota-windows';
 
 describe('quota windows', () => {
   const now = new Date('2026-11-22T14:05:42.123Z');
@@ -9,6 +9,16 @@ describe('quota windows', () => {
       expect.objectContaining({ sk: 'HOUR#2026-11-22T14', resetsAt: new Date('2026-11-22T15:00:00Z') }),
       expect.objectContaining({ sk: 'DAY#2026-11-22', resetsAt: new Date('2026-11-23T00:00:00Z') }),
     ]);
+  });
+
+  it('counts every window of a moment in one attribute of that UTC day\'s item', () => {
+    expect(windowSlots([{ window: 'minute', limit: 60 }, { window: 'hour', limit: 50 }, { window: 'day', limit: 1000 }], now).map((s) => s.attribute)).toEqual([
+      'm1405', 'h14', 'day',
+    ]);
+    expect(quotaDay(now)).toEqual({ sk: 'USAGE#2026-11-22', expiresAt: Date.parse('2026-11-24T00:00:00Z') / 1000, minuteOfDay: 14 * 60 + 5 });
+    expect(quotaDay(new Date('2026-12-31T23:59:59.999Z'))).toMatchObject({ sk: 'USAGE#2026-12-31', minuteOfDay: 1439 });
+    expect(quotaDay(new Date('2027-01-01T00:00:00Z'))).toMatchObject({ sk: 'USAGE#2027-01-01', minuteOfDay: 0 });
+    expect([0, 59, 60, 1439].map(minuteAttribute)).toEqual(['m0000', 'm0059', 'm0100', 'm2359']);
   });
 
   it('keeps a counter item until a day after its window ends', () => {

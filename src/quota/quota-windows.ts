@@ -15,8 +15,10 @@ const UNIT_MS: Record<QuotaWindowUnit, number> = { minute: 60_000, hour: 3_600_0
 export interface QuotaWindowSlot {
   readonly window: QuotaWindowUnit;
   readonly limit: number;
-  /** Sort key of the counter item, e.g. `HOUR#2026-11-22T14` (UTC). */
+  /** Identity of the window instance, e.g. `HOUR#2026-11-22T14` (UTC): a new one starts a new count. */
   readonly sk: string;
+  /** Attribute of the service's day item that counts this window: `day`, `h14`, `m1430`. */
+  readonly attribute: string;
   readonly resetsAt: Date;
   /** Epoch seconds for the table's TTL attribute. */
   readonly expiresAt: number;
@@ -44,15 +46,57 @@ export function windowSortKey(unit: QuotaWindowUnit, now: Date): string {
   }
 }
 
+/** Every window of a reservation lies inside one UTC day, so one item per service and day counts them all. */
+export function windowAttribute(unit: QuotaWindowUnit, now: Date): string {
+  const iso = windowStart(unit, now).toISOString();
+  switch (unit) {
+    case 'minute':
+      return `m${iso.slice(11, 13)}${iso.slice(14, 16)}`;
+    case 'hour':
+      return `h${iso.slice(11, 13)}`;
+    case 'day':
+      return 'day';
+    default: {
+      const unhandled: never = unit;
+      throw new Error(`Unknown quota window ${String(unhandled)}`);
+    }
+  }
+}
+
 export function windowSlot({ window, limit }: QuotaWindowLimit, now: Date): QuotaWindowSlot {
   const resetsAt = new Date(windowStart(window, now).getTime() + UNIT_MS[window]);
   return {
     window,
     limit,
     sk: windowSortKey(window, now),
+    attribute: windowAttribute(window, now),
     resetsAt,
     expiresAt: Math.floor(resetsAt.getTime() / 1000) + TTL_GRACE_SECONDS,
   };
+}
+
+/** The day item of a reservation made at `now`: its sort key, its TTL, and the minute of the day. */
+export interface QuotaDay {
+  /** `USAGE#2026-11-22`; a new prefix, so the per-window items of earlier versions are never read. */
+  readonly sk: string;
+  readonly expiresAt: number;
+  readonly minuteOfDay: number;
+}
+
+export function quotaDay(now: Date): QuotaDay {
+  const start = windowStart('day', now);
+  return {
+    sk: `USAGE#${start.toISOString().slice(0, 10)}`,
+    expiresAt: Math.floor((start.getTime() + UNIT_MS.day) / 1000) + TTL_GRACE_SECONDS,
+    minuteOfDay: Math.floor((now.getTime() - start.getTime()) / UNIT_MS.minute),
+  };
+}
+
+/** Attribute of the day item that counts the minute window starting `minuteOfDay` minutes after midnight UTC. */
+export function minuteAttribute(minuteOfDay: number): string {
+  const hh = String(Math.floor(minuteOfDay / 60)).padStart(2, '0');
+  const mm = String(minuteOfDay % 60).padStart(2, '0');
+  return `m${hh}${mm}`;
 }
 
 export function windowSlots(windows: readonly QuotaWindowLimit[], now: Date): QuotaWindowSlot[] {

@@ -7,24 +7,25 @@ import { QuotaExhaustedError, UnknownQuotaServiceError } from './quota.errors';
 import { QuotaObserver } from './quota-observer';
 import type { QuotaRepository, ReserveOutcome } from './quota.repository';
 import { QuotaService } from './quota.service';
-import type { QuotaWindowSlot } from './quota-windows';
+import type { QuotaDay, QuotaWindowSlot } from './quota-windows';
 
 class FakeRepository {
   readonly counts = new Map<string, number>();
   failure: Error | undefined;
 
-  async reserve(service: string, slots: readonly QuotaWindowSlot[], n: number): Promise<ReserveOutcome> {
+  async reserve(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<ReserveOutcome> {
     if (this.failure) throw this.failure;
-    const key = (s: QuotaWindowSlot): string => `${service}|${s.sk}`;
-    const exhausted = slots.flatMap((s, i) => ((this.counts.get(key(s)) ?? 0) + n > s.limit ? [i] : []));
-    if (exhausted.length > 0) return { granted: false, exhausted };
-    slots.forEach((s) => this.counts.set(key(s), (this.counts.get(key(s)) ?? 0) + n));
-    return { granted: true };
+    const key = (s: QuotaWindowSlot): string => `${service}|${day.sk}|${s.attribute}`;
+    const used = slots.map((s) => this.counts.get(key(s)) ?? 0);
+    const exhausted = slots.flatMap((s, i) => (used[i] + n > s.limit ? [i] : []));
+    if (exhausted.length > 0) return { granted: false, exhausted, used };
+    slots.forEach((s, i) => this.counts.set(key(s), used[i] + n));
+    return { granted: true, used: used.map((u) => u + n) };
   }
 
-  async read(service: string, slots: readonly QuotaWindowSlot[]): Promise<number[]> {
+  async read(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[]): Promise<number[]> {
     if (this.failure) throw this.failure;
-    return slots.map((s) => this.counts.get(`${service}|${s.sk}`) ?? 0);
+    return slots.map((s) => this.counts.get(`${service}|${day.sk}|${s.attribute}`) ?? 0);
   }
 }
 
@@ -45,7 +46,6 @@ describe(QuotaService.name, () => {
     const observer = new QuotaObserver(metrics, logger as unknown as PinoLogger);
     service = new QuotaService(settings, repository as unknown as QuotaRepository, clock, observer);
   });
-  afterEach(() => service.onApplicationShutdown());
 
   const metric = async (name: string, labels: Record<string, string>): Promise<number | undefined> => {
     const values = (await metrics.registry.getSingleMetric(name)?.get())?.values ?? [];

@@ -1,13 +1,12 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DependencyTimeoutError, DependencyUnavailableError } from '../common/errors/dependency.errors';
 import { QuotaWindowLimit, QuotaWindowUnit, Settings } from '../config/settings';
-import { ExecuteOptions } from '../resilience/resilience.service';
 import { QuotaClock } from './quota-clock';
 import { QuotaExhaustedError, UnknownQuotaServiceError } from './quota.errors';
 import { QuotaFallbackBudget } from './quota-fallback-budget';
 import { QuotaObserver } from './quota-observer';
 import { QuotaRepository, ReserveOutcome } from './quota.repository';
-import { QuotaState, QuotaWindowSlot, secondsUntil, stateOf, windowSlots, worstState } from './quota-windows';
+import { quotaDay, QuotaState, QuotaWindowSlot, secondsUntil, stateOf, windowSlots, worstState } from './quota-windows';
 
 export interface QuotaWindowUsage {
   readonly window: QuotaWindowUnit;
@@ -40,11 +39,9 @@ export interface QuotaReservation {
  * ```
  */
 @Injectable()
-export class QuotaService implements OnApplicationShutdown {
+export class QuotaService {
   private readonly fallback: QuotaFallbackBudget;
   private readonly inFallback = new Set<string>();
-  /** Background refreshes of the gauges, one per service at a time (see `refreshLater`). */
-  private readonly refreshing = new Map<string, { done: Promise<void>; again: boolean }>();
 
   constructor(
     private readonly settings: Settings,
@@ -75,30 +72,23 @@ export class QuotaService implements OnApplicationShutdown {
 
     let outcome: ReserveOutcome;
     try {
-      outcome = await this.repository.reserve(service, slots, n);
+      outcome = await this.repository.reserve(service, quotaDay(now), slots, n);
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError || error instanceof DependencyTimeoutError)) throw error;
       return this.reserveFromFallback(service, slots, n, now, error);
     }
     this.leaveFallback(service);
-    this.refreshLater(service);
+    // The write returns the counts, so the gauges and threshold logs cost no extra read.
+    slots.forEach((slot, i) => this.observer.windowUsed(service, slot, outcome.used[i]));
     if (!outcome.granted) throw this.denied(service, slots, outcome.exhausted, now);
     return { service, units: n, fromFallback: false };
   }
 
   /** A strongly consistent snapshot of the current windows of `service`. */
   async usage(service: string): Promise<QuotaUsage> {
-    return this.readUsage(service);
-  }
-
-  /** Snapshots of every configured service (GET /api/v2/quota). */
-  async usageOfAll(): Promise<QuotaUsage[]> {
-    return Promise.all(this.services().map((service) => this.usage(service)));
-  }
-
-  private async readUsage(service: string, options?: ExecuteOptions): Promise<QuotaUsage> {
-    const slots = windowSlots(this.windowsOf(service), this.clock.now());
-    const counts = await this.repository.read(service, slots, options);
+    const now = this.clock.now();
+    const slots = windowSlots(this.windowsOf(service), now);
+    const counts = await this.repository.read(service, quotaDay(now), slots);
     const windows = slots.map((slot, i) => {
       this.observer.windowUsed(service, slot, counts[i]);
       return {
@@ -112,8 +102,9 @@ export class QuotaService implements OnApplicationShutdown {
     return { service, windows, state: worstState(windows.map((w) => stateOf(w.used, w.limit))) };
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.refreshing.values()].map((r) => r.done));
+  /** Snapshots of every configured service (GET /api/v2/quota). */
+  async usageOfAll(): Promise<QuotaUsage[]> {
+    return Promise.all(this.services().map((service) => this.usage(service)));
   }
 
   private windowsOf(service: string): readonly QuotaWindowLimit[] {
@@ -150,29 +141,5 @@ export class QuotaService implements OnApplicationShutdown {
   private leaveFallback(service: string): void {
     if (!this.inFallback.delete(service)) return;
     this.observer.fallbackLeft(service);
-  }
-
-  /**
-   * TransactWriteItems returns no counts, so the gauges and threshold logs are fed by a consistent
-   * read off the caller's path; concurrent requests share one read plus at most one follow-up.
-   */
-  private refreshLater(service: string): void {
-    const running = this.refreshing.get(service);
-    if (running) {
-      running.again = true;
-      return;
-    }
-    const entry = { done: Promise.resolve(), again: false };
-    entry.done = (async () => {
-      do {
-        entry.again = false;
-        // Not tied to any request: its deadline must not cut the read short.
-        const deadlineAt = Date.now() + this.settings.requestDeadlineMs;
-        const deadline = { signal: AbortSignal.timeout(this.settings.requestDeadlineMs), deadlineAt };
-        await this.readUsage(service, { deadline }).catch(() => undefined);
-      } while (entry.again);
-      this.refreshing.delete(service);
-    })();
-    this.refreshing.set(service, entry);
   }
 }

@@ -35,6 +35,11 @@ export interface DynamoDbFaultProxy {
    * in pages with `LastEvaluatedKey` long before its 1 MB page size: callers must follow them.
    */
   pageQueries(limit: number | null): void;
+  /**
+   * Forwards the next `count` requests for `operation`, lets DynamoDB apply them, then answers
+   * 500 instead of DynamoDB's answer: the ambiguous failure a client must retry without counting twice.
+   */
+  loseResponsesOfNext(count: number, operation: string): void;
   /** Requests received so far (throttled ones included), for `operation` or in all. */
   requests(operation?: string): number;
   close(): Promise<void>;
@@ -64,6 +69,7 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
   const upstream = new URL(upstreamEndpoint);
   const agent = new Agent({ keepAlive: true });
   const rules: ThrottleRule[] = [];
+  const lostResponses: ThrottleRule[] = [];
   const received: string[] = [];
   const holds: Array<{ operation: string; parked: Array<() => void>; released: boolean; onParked: Array<() => void> }> = [];
 
@@ -127,6 +133,22 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
       return 'answered';
     });
 
+  const applyThenFail = (req: IncomingMessage, res: ServerResponse): void => {
+    const outgoing = forward(
+      { agent, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        answer.resume();
+        answer.once('end', () => {
+          const body = JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected' });
+          res.writeHead(500, { 'content-type': THROTTLING_RESPONSE.contentType, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        });
+      },
+    );
+    outgoing.once('error', () => res.destroy());
+    req.pipe(outgoing);
+  };
+
   const server = createServer((req, res) => {
     const target = operationOf(req);
     received.push(target);
@@ -144,6 +166,12 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     if (queryPageLimit !== null && matches(target, 'Query')) {
       const limit = queryPageLimit;
       withBody(req, res, (body) => (body.Limit === undefined ? { ...body, Limit: limit } : body));
+      return;
+    }
+    const lost = lostResponses.find((r) => r.remaining > 0 && matches(target, r.operation));
+    if (lost !== undefined) {
+      lost.remaining -= 1;
+      applyThenFail(req, res);
       return;
     }
     const rule = rules.find((r) => r.remaining > 0 && matches(target, r.operation));
@@ -179,6 +207,9 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     },
     pageQueries(limit) {
       queryPageLimit = limit;
+    },
+    loseResponsesOfNext(count, operation) {
+      lostResponses.push({ remaining: count, operation });
     },
     requests(operation) {
       return received.filter((target) => matches(target, operation)).length;

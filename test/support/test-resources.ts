@@ -36,7 +36,12 @@ export async function createTestAwsResources(opts: { tickerListPath?: string } =
     tickerListKey: DEFAULT_TICKER_LIST_KEY,
     tickerListPath: opts.tickerListPath,
   };
-  await bootstrapAwsResources(target);
+  // DynamoDB Local's TTL sweeper runs on the real clock and deletes an item about a second after
+  // its expires_at. Suites run the service on fake clocks, often days in the past, so with TTL on
+  // their counters and candles would vanish mid-test (a quota test granted 892 of a limit of 600).
+  // Nothing in the service relies on TTL deletion (real DynamoDB takes up to two days), so test
+  // tables leave it off; db:init and the local-stack suite still enable and check it.
+  await bootstrapAwsResources(target, { enableTtl: false });
 
   return {
     region: target.region,
