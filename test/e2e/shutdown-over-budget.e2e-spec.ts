@@ -9,10 +9,10 @@ import { simulatorEnv } from './ohlc.fixtures';
 
 /**
  * The built service stopped with more work than SHUTDOWN_GRACE_MS allows: a request that never
- * finishes, cache writes DynamoDB does not acknowledge, and a quota read (a shutdown hook waits
- * for it) that never returns. Held by the fault proxy and the simulator, not by timing.
+ * finishes (the simulator holds it) and cache writes DynamoDB does not acknowledge (the fault
+ * proxy holds them). Held, not timed: the outcome does not depend on how fast this machine is.
  */
-describe('SIGTERM over the shutdown budget', () => {
+describe('SIGTERM with more work than the shutdown budget', () => {
   let resources: TestAwsResources;
   let simulator: MarketDataSimulator;
   let proxy: DynamoDbFaultProxy;
@@ -46,7 +46,7 @@ describe('SIGTERM over the shutdown budget', () => {
     }
   }
 
-  it('force-closes the unfinished request, abandons the unacknowledged writes and exits 1 at the budget', async () => {
+  it('force-closes the unfinished request at the drain time, reports the unacknowledged writes abandoned and stores none of them', async () => {
     const service = await startServiceProcess({
       ...resources.env,
       ...simulatorEnv(simulator),
@@ -55,34 +55,37 @@ describe('SIGTERM over the shutdown budget', () => {
       // Nothing here may end by its own deadline before the shutdown budget does.
       REQUEST_DEADLINE_MS: '60000',
     });
-    const auth = `Bearer ${await signTestToken('user-1')}`;
-    const query = { resolution: 'D', start_date: '2026-10-05', end_date: '2026-10-16' };
-    const writes = proxy.hold('BatchWriteItem');
-    const quotaReads = proxy.hold('BatchGetItem');
+    try {
+      const auth = `Bearer ${await signTestToken('user-1')}`;
+      const query = { resolution: 'D', start_date: '2026-10-05', end_date: '2026-10-16' };
+      const writes = proxy.hold('BatchWriteItem');
 
-    const answered = await request(service.url).get('/api/v2/tickers/AAPL/ohlc').query(query).set('Authorization', auth);
-    expect(answered.status).toBe(200);
-    await Promise.all([writes.held(), quotaReads.held()]);
-    simulator.hang('tiingo', true);
-    simulator.hang('finnhub', true);
-    const unfinished = request(service.url).get('/api/v2/tickers/MSFT/ohlc').query(query).set('Authorization', auth)
-      .then((res) => `status ${res.status}`, (error: Error) => error.message);
-    await simulator.waitForCalls(2);
+      const answered = await request(service.url).get('/api/v2/tickers/AAPL/ohlc').query(query).set('Authorization', auth);
+      expect(answered.status).toBe(200);
+      await writes.held();
+      simulator.hang('tiingo', true);
+      simulator.hang('finnhub', true);
+      const unfinished = request(service.url).get('/api/v2/tickers/MSFT/ohlc').query(query).set('Authorization', auth)
+        .then((res) => `status ${res.status}`, (error: Error) => error.message);
+      await simulator.waitForCalls(2);
 
-    const exitCode = await service.stop('SIGTERM');
-    const messages = service.logs.map((line) => String(line.msg));
+      const exitCode = await service.stop('SIGTERM');
+      const messages = service.logs.map((line) => String(line.msg));
 
-    expect(exitCode).toBe(1);
-    expect(await unfinished).toBe('socket hang up');
-    expect(messages).toEqual(expect.arrayContaining([
-      'drain time over: closing remaining connections',
-      'OHLC cache writes abandoned on shutdown: not stored',
-      'shutdown did not finish within 3000 ms; exiting',
-    ]));
-    expect(messages).not.toContain('shutdown complete');
-    expect(service.logs.find((line) => line.msg === 'OHLC cache writes abandoned on shutdown: not stored')).toMatchObject({ pending: 1 });
-    // The abandoned batch never reached DynamoDB, so no coverage claims candles that are not there.
-    expect(await storedCount('AAPL#D')).toBe(0);
-    expect(await storedCount('COVERAGE#AAPL#D')).toBe(0);
+      expect(await unfinished).toBe('socket hang up');
+      expect(messages).toEqual(expect.arrayContaining([
+        'drain time over: closing remaining connections',
+        'OHLC cache writes abandoned on shutdown: not stored',
+      ]));
+      expect(service.logs.find((line) => line.msg === 'OHLC cache writes abandoned on shutdown: not stored')).toMatchObject({ level: 40, pending: 1 });
+      // The abandoned batch never reached DynamoDB, so no coverage claims candles that are not there.
+      expect(await storedCount('AAPL#D')).toBe(0);
+      expect(await storedCount('COVERAGE#AAPL#D')).toBe(0);
+      // Giving up on the writes is the shutdown's own decision, within its budget: README, Behaviour.
+      expect(messages).toContain('shutdown complete');
+      expect(exitCode).toBe(0);
+    } finally {
+      if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    }
   });
 });
