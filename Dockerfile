@@ -6,9 +6,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 # Everything .dockerignore lets through: the build also compiles scripts/ (db-init) and the
-# simulator they share with the tests.
+# simulator they share with the tests. Only the files main.js and db-init.js load leave this
+# stage: scripts/runtime-files.ts follows their requires and refuses test, bench, simulator and
+# dev-token files (test/e2e/runtime-image.e2e-spec.ts checks the list from a fresh build).
 COPY . .
-RUN npm run build
+RUN npm run build && node dist/scripts/runtime-files.js --copy-to /runtime
 
 # --- deps: production dependencies only ---
 FROM node:24-bookworm-slim AS deps
@@ -21,11 +23,13 @@ FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
-COPY --from=deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --chown=node:node package.json ./
-# The bundled ticker list is the fallback while S3 has not answered since start.
-COPY --chown=node:node fixtures/us-symbols.json ./fixtures/us-symbols.json
+# Owned by root and not writable by `node`: the process cannot change its own code, and nothing
+# here needs to be written, so the task runs with readonlyRootFilesystem.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /runtime/dist ./dist
+COPY --chmod=0444 package.json ./
+# The bundled ticker list: the fallback while S3 has not answered since start, and what db-init uploads.
+COPY --chmod=0444 fixtures/us-symbols.json ./fixtures/us-symbols.json
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \

@@ -6,8 +6,9 @@ import { configurationsScenario } from './scenarios/configurations';
 import { healthScenario } from './scenarios/health';
 import { ohlcScenario } from './scenarios/ohlc';
 import { quotaScenario } from './scenarios/quota';
+import { tracingScenario } from './scenarios/tracing';
 
-const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario, quotaScenario, ohlcScenario];
+const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario, quotaScenario, ohlcScenario, tracingScenario];
 
 /** Provider quotas high enough that no bench request is ever refused for quota (see the quota and ohlc scenarios). */
 const BENCH_QUOTA_LIMITS = {

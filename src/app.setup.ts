@@ -19,7 +19,12 @@ export function configureApp(app: INestApplication): void {
     .setTitle('market-dashboard-api')
     .setDescription('Watchlists, ticker look-up and cached OHLC candles for the market-sentiment dashboard')
     .setVersion('2')
-    .addBearerAuth()
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'exp and sub (at most 128 characters) are required; aud, or client_id for tokens without aud, must name this API; admin routes need "admin" in the roles claim (AUTH_ROLES_CLAIM)',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -1,3 +1,5 @@
+// First: instrumentation patches only the modules loaded after it (a no-op without OTEL_EXPORTER_OTLP_ENDPOINT).
+import { stopTracing } from './observability/tracing/start-tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
       clearInterval(sweep);
       clearTimeout(force);
       await app.close();
+      await stopTracing();
       logger.log('shutdown complete');
       process.exit(0);
     } catch (error) {

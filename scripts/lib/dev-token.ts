@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { PUBLISHED_DEV_SECRET } from '../../src/config/published-dev-secret';
 
 export interface DevTokenOptions {
   secret: string;
@@ -10,9 +11,9 @@ export interface DevTokenOptions {
   expiresInSeconds?: number;
 }
 
-/** Auth settings of the local development setup; the dev launcher and the token CLI share them. */
+/** Auth settings of the local development setup; the dev launcher and the token CLI share them. Never for production. */
 export const DEV_AUTH_DEFAULTS = {
-  AUTH_JWT_SECRET: 'local-dev-secret-change-me-0123456789',
+  AUTH_JWT_SECRET: PUBLISHED_DEV_SECRET,
   AUTH_ISSUER: 'market-dashboard-local',
   AUTH_AUDIENCE: 'market-dashboard-api',
 } as const;

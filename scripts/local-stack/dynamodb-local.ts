@@ -77,6 +77,7 @@ async function waitUntilReady(endpoint: string, exited: Promise<string>, output:
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     while (Date.now() < deadline) {
+      if (exitReason === JAVA_MISSING_MESSAGE) throw new Error(JAVA_MISSING_MESSAGE);
       if (exitReason !== null) {
         throw new Error(`DynamoDB Local exited before answering (${exitReason}). Output:\n${output()}`);
       }
@@ -108,10 +109,18 @@ function spawnWithFastStartup(port: number, dbPath: string | null): ChildProcess
   }
 }
 
+/** What a developer without Java needs to read, instead of `spawn java ENOENT`. */
+export const JAVA_MISSING_MESSAGE =
+  'Java was not found on PATH, and DynamoDB Local needs a Java 17+ runtime. Install one ' +
+  '(Debian/Ubuntu: sudo apt-get install -y default-jre-headless; macOS: brew install openjdk@17; ' +
+  'Windows or others: a JDK from https://adoptium.net), check with `java -version`, then run the command again.';
+
 /** Resolves with a description once the process is gone (spawn failure included). */
 function waitForExit(child: ChildProcess): Promise<string> {
   return new Promise((resolve) => {
-    child.once('error', (error) => resolve(`could not start java: ${error.message}`));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'ENOENT' ? JAVA_MISSING_MESSAGE : `could not start java: ${error.message}`),
+    );
     child.once('exit', (code, signal) => resolve(signal === null ? `exit code ${code}` : `signal ${signal}`));
   });
 }

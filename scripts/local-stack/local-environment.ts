@@ -36,8 +36,10 @@ export interface LocalEnvironmentOptions {
   readonly port?: number;
   /** Extra or overriding service environment variables. */
   readonly apiEnv?: Record<string, string>;
-  /** Where the API's output goes: the terminal (dev) or nowhere (bench). */
-  readonly apiOutput?: 'inherit' | 'ignore';
+  /** Where the API's output goes: the terminal, nowhere (bench), or `api.stdout` (the dev console). */
+  readonly apiOutput?: 'inherit' | 'ignore' | 'pipe';
+  /** Called as soon as the API process is spawned, before it is ready (to read a piped stdout from its first line). */
+  readonly onApiStarted?: (api: ChildProcess) => void;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       env: { ...process.env, ...env },
       stdio: ['ignore', options.apiOutput ?? 'inherit', 'inherit'],
     });
+    options.onApiStarted?.(api);
     const apiExited = once(api, 'exit');
     started.push({
       stop: async () => {

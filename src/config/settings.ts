@@ -1,4 +1,6 @@
+import { isHttpsOrLoopback } from './auth-url-rules';
 import { EnvReader } from './env-reader';
+import { PUBLISHED_DEV_SECRET } from './published-dev-secret';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -22,9 +24,19 @@ export interface ProviderSettings {
   readonly baseUrl: string;
 }
 
+interface TokenClaimSettings {
+  readonly issuer: string;
+  /** Matched against `aud`, or against `client_id` when a token has no `aud` (Cognito access tokens). */
+  readonly audience: string;
+  /** The claim holding the roles array, e.g. `cognito:groups`. */
+  readonly rolesClaim: string;
+  /** How long a verified token is remembered (never past its `exp`); 0 verifies every request. */
+  readonly verifiedTokenCacheSeconds: number;
+}
+
 export type AuthSettings =
-  | { readonly mode: 'secret'; readonly secret: string; readonly issuer: string; readonly audience: string }
-  | { readonly mode: 'jwks'; readonly jwksUrl: string; readonly issuer: string; readonly audience: string };
+  | (TokenClaimSettings & { readonly mode: 'secret'; readonly secret: string })
+  | (TokenClaimSettings & { readonly mode: 'jwks'; readonly jwksUrl: string });
 
 /** Every setting of the service, validated once at start; the only view of the environment. */
 export class Settings {
@@ -121,6 +133,8 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     { services: readQuotas(read), fallbackFraction: read.fraction('QUOTA_FALLBACK_FRACTION', 0.2) },
     read.integer('OHLC_MEMORY_CACHE_MB', 64, 1, 16_384) * 1024 * 1024,
   );
+  // Only validated here: observability/tracing/start-tracing.ts reads it before anything else loads.
+  read.url('OTEL_EXPORTER_OTLP_ENDPOINT');
   if (read.problems.length > 0) throw new InvalidEnvironmentError(read.problems);
   return settings;
 }
@@ -134,17 +148,27 @@ function readAuth(read: EnvReader): AuthSettings {
   const secret = read.optionalString('AUTH_JWT_SECRET');
   const jwksUrl = read.url('AUTH_JWKS_URL');
   const issuer = read.requiredString('AUTH_ISSUER', 'the expected "iss" claim of access tokens');
-  const audience = read.requiredString('AUTH_AUDIENCE', 'the expected "aud" claim of access tokens');
+  const audience = read.requiredString('AUTH_AUDIENCE', 'the expected "aud" claim of tokens ("client_id" for tokens without "aud"), e.g. the Cognito app client id');
+  const rolesClaim = read.string('AUTH_ROLES_CLAIM', 'roles');
+  if (rolesClaim.length > 256) read.problems.push('AUTH_ROLES_CLAIM must be a claim name of at most 256 characters, e.g. cognito:groups');
   if (secret !== undefined && jwksUrl !== undefined) {
     read.problems.push('AUTH_JWT_SECRET and AUTH_JWKS_URL are both set: configure exactly one of them');
   } else if (secret === undefined && jwksUrl === undefined) {
     read.problems.push('AUTH_JWT_SECRET or AUTH_JWKS_URL is required: an HS256 shared secret or a JWKS URL');
   } else if (secret !== undefined && secret.length < 32) {
     read.problems.push('AUTH_JWT_SECRET must be at least 32 characters long (HS256 needs 256 bits)');
+  } else if (secret === PUBLISHED_DEV_SECRET && read.optionalString('NODE_ENV') === 'production') {
+    // Anyone who has read the repository could sign admin tokens for this deployment.
+    read.problems.push(
+      'AUTH_JWT_SECRET is the development secret published in this repository and NODE_ENV is production: set a secret of your own (e.g. openssl rand -base64 48) or AUTH_JWKS_URL',
+    );
   }
-  return jwksUrl !== undefined
-    ? { mode: 'jwks', jwksUrl, issuer, audience }
-    : { mode: 'secret', secret: secret ?? '', issuer, audience };
+  if (jwksUrl !== undefined && !isHttpsOrLoopback(jwksUrl)) {
+    read.problems.push(`AUTH_JWKS_URL must be an https URL; plain http only for localhost, 127.0.0.0/8 or [::1] (got "${jwksUrl}")`);
+  }
+  const verifiedTokenCacheSeconds = read.integer('AUTH_TOKEN_CACHE_SECONDS', 120, 0, 600);
+  const claims = { issuer, audience, rolesClaim, verifiedTokenCacheSeconds };
+  return jwksUrl !== undefined ? { mode: 'jwks', jwksUrl, ...claims } : { mode: 'secret', secret: secret ?? '', ...claims };
 }
 
 function readCircuits(read: EnvReader): Record<DependencyName, CircuitSettings> {

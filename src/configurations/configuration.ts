@@ -1,3 +1,5 @@
+import { ValidationFailedError } from '../common/errors';
+
 /** A stored configuration: only symbols are kept; names and exchanges come from the ticker list. */
 export interface Configuration {
   readonly configId: string;
@@ -25,16 +27,26 @@ export interface IdempotencyRecord {
 export const etagOf = (version: number): string => `"${version}"`;
 
 /**
+ * Each listed version becomes one operand of a DynamoDB condition (which allows 100 at most): a
+ * client that knows more than a few versions of one configuration is not a real client.
+ */
+export const MAX_IF_MATCH_TAGS = 10;
+
+/**
  * Strong comparison (RFC 9110 §13.1.1): weak tags and anything that is not one of our numeric
- * tags can never match, so such an If-Match always fails on an existing configuration.
+ * tags can never match, so such an If-Match always fails on an existing configuration. More than
+ * MAX_IF_MATCH_TAGS tags → 400, before anything reaches DynamoDB.
  */
 export function parseIfMatch(header: string | undefined): VersionPrecondition {
   if (header === undefined) return { kind: 'none' };
   const tags = header.split(',').map((tag) => tag.trim());
+  if (tags.length > MAX_IF_MATCH_TAGS) {
+    throw new ValidationFailedError([{ field: 'If-Match', message: `If-Match may list at most ${MAX_IF_MATCH_TAGS} entity tags` }]);
+  }
   if (tags.includes('*')) return { kind: 'any' };
   const versions = tags.flatMap((tag) => {
     const match = /^"(\d{1,15})"$/.exec(tag);
     return match ? [Number(match[1])] : [];
   });
-  return { kind: 'versions', versions };
+  return { kind: 'versions', versions: [...new Set(versions)] };
 }

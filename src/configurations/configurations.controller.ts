@@ -14,14 +14,18 @@ import {
 import { type AuthenticatedUser, CurrentUser } from '../common/auth/auth.decorators';
 import { TickerCacheService } from '../tickers/ticker-cache.service';
 import { ConfigIdPipe } from './config-id.pipe';
-import { Configuration, ConfigurationFields, etagOf, parseIfMatch } from './configuration';
+import { Configuration, ConfigurationFields, etagOf, MAX_IF_MATCH_TAGS, parseIfMatch } from './configuration';
 import { ConfigurationsService } from './configurations.service';
 import { CREATE_OUTCOME_LOCAL, CreateAttemptInterceptor } from './create-attempt.interceptor';
 import { toConfigurationResponse } from './dto/configuration.mapper';
 import { CreateConfigurationRequest, UpdateConfigurationRequest } from './dto/configuration.requests';
 import { ConfigurationListResponse, ConfigurationResponse } from './dto/configuration.responses';
 
-const IF_MATCH = { name: 'If-Match', required: false, description: 'ETag of the version being changed, or *' };
+const IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: `ETag(s) of the version being changed, or *; at most ${MAX_IF_MATCH_TAGS} tags (more → 400 VALIDATION_FAILED)`,
+};
 
 @ApiTags('configurations')
 @ApiBearerAuth()

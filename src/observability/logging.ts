@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { Settings } from '../config/settings';
 import { requestIdOf } from '../common/http/request-id';
 import { routeOf } from './http-metrics.middleware';
+import { redactQuery } from './redact-query';
 
 /**
  * JSON logs, one completion line per request (method, route, status, latency), the request id on
@@ -15,12 +16,25 @@ export function loggerParams(settings: Settings): Params {
       genReqId: (req) => requestIdOf(req),
       customAttributeKeys: { reqId: 'request_id', responseTime: 'latency_ms' },
       redact: {
+        // The req/res serializers below log no headers at all; these paths catch headers and
+        // credentials that reach a log line some other way (an error object, a logged request).
         paths: [
           'req.headers.authorization',
           'req.headers.cookie',
           'req.headers["x-api-key"]',
+          'req.headers["x-finnhub-token"]',
           'res.headers["set-cookie"]',
+          '*.headers.authorization',
+          '*.headers.Authorization',
+          '*.headers.cookie',
+          '*.headers["x-finnhub-token"]',
+          '*.headers["X-Finnhub-Token"]',
+          '*.authorization',
+          '*.cookie',
           '*.apiKey',
+          '*.api_key',
+          '*.accessToken',
+          '*.access_token',
           '*.token',
           '*.secret',
         ],
@@ -34,6 +48,8 @@ export function loggerParams(settings: Settings): Params {
         ...value,
         route: routeOf(req as Request),
         status: (res as Response).statusCode,
+        // Which layer answered an OHLC request (X-Cache-Source); absent on other routes.
+        cache_source: (res as Response).getHeader('x-cache-source'),
       }),
       customErrorObject: (req, res, _error, value: Record<string, unknown>) => ({
         ...value,
@@ -46,10 +62,4 @@ export function loggerParams(settings: Settings): Params {
       quietReqLogger: true,
     },
   };
-}
-
-const SECRET_QUERY_PARAMS = /([?&](?:token|api_key|apikey|key)=)[^&]*/gi;
-
-export function redactQuery(url: string): string {
-  return url.replace(SECRET_QUERY_PARAMS, '$1[redacted]');
 }

@@ -10,6 +10,7 @@ import {
   DependencyUnavailableError,
 } from '../common/errors/dependency.errors';
 import { MetricsRegistry } from '../observability/metrics.registry';
+import { recordSpanEvent } from '../observability/tracing/span-events';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
 import { DeadlineAbortedError, raceWithDeadline } from './deadline';
 import { classifyFailure } from './error-classification';
@@ -58,6 +59,7 @@ export class ResilienceService {
     const policy = createRetryPolicy((error) => this.shouldRetry(dependency, error, signal), deadlineAt);
     policy.onRetry((event) => {
       this.retries.inc({ dependency });
+      recordSpanEvent('dependency.retry', { dependency, attempt: event.attempt, delay_ms: Math.round(event.delay) });
       this.logger.warn(
         {
           request_id: RequestContexts.current()?.requestId,
@@ -88,6 +90,7 @@ export class ResilienceService {
 
   private translate(dependency: DependencyName, error: unknown, signal: AbortSignal): unknown {
     if (error instanceof BrokenCircuitError) {
+      recordSpanEvent('circuit_breaker.rejected', { dependency });
       return new DependencyUnavailableError(dependency, this.coolDownSeconds(dependency), error);
     }
     if (error instanceof DeadlineAbortedError) return new DependencyTimeoutError(dependency, 1, error);

@@ -30,7 +30,7 @@ describe('market-data simulator', () => {
   const tiingo = (path: string, key = simulator.tiingoApiKey): Promise<Response> =>
     fetch(`${simulator.tiingoBaseUrl}${path}`, { headers: { Authorization: `Token ${key}` } });
   const finnhub = (query: string, token = simulator.finnhubApiKey): Promise<Response> =>
-    fetch(`${simulator.finnhubBaseUrl}/api/v1/stock/candle?${query}&token=${token}`);
+    fetch(`${simulator.finnhubBaseUrl}/api/v1/stock/candle?${query}`, { headers: { 'X-Finnhub-Token': token } });
   const tiingoDaily = async (ticker: string, start: string, end: string): Promise<TiingoRow[]> =>
     (await tiingo(`/tiingo/daily/${ticker}/prices?startDate=${start}&endDate=${end}`)).json() as Promise<TiingoRow[]>;
 

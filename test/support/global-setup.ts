@@ -13,7 +13,9 @@ export const TEST_BACKEND_KEY = Symbol.for('market-dashboard-api.test-backend');
 
 type GlobalWithBackend = typeof globalThis & { [TEST_BACKEND_KEY]?: TestBackend };
 
-const LOCALSTACK_IMAGE = 'localstack/localstack:4.9';
+// A community release from before LocalStack's March 2026 consolidation: it starts without an
+// account, where `latest` and the 2026.x releases exit unless LOCALSTACK_AUTH_TOKEN is set.
+export const LOCALSTACK_IMAGE = 'localstack/localstack:4.12.0';
 
 export default async function globalSetup(): Promise<void> {
   const holder = globalThis as GlobalWithBackend;
@@ -49,9 +51,16 @@ async function startEmulators(): Promise<() => Promise<void>> {
   };
 }
 
+/** The pinned image (LOCALSTACK_IMAGE overrides it), and the user's auth token when one is set, for newer images. */
+export function localstackContainerSettings(env: NodeJS.ProcessEnv): { image: string; environment: Record<string, string> } {
+  const token = env.LOCALSTACK_AUTH_TOKEN?.trim();
+  return { image: env.LOCALSTACK_IMAGE?.trim() || LOCALSTACK_IMAGE, environment: token ? { LOCALSTACK_AUTH_TOKEN: token } : {} };
+}
+
 async function startLocalStack(): Promise<() => Promise<void>> {
   const { LocalstackContainer } = await import('@testcontainers/localstack');
-  const container = await new LocalstackContainer(process.env.LOCALSTACK_IMAGE || LOCALSTACK_IMAGE).start();
+  const { image, environment } = localstackContainerSettings(process.env);
+  const container = await new LocalstackContainer(image).withEnvironment(environment).start();
   const endpoint = container.getConnectionUri();
   process.env.TEST_DYNAMODB_ENDPOINT = endpoint;
   process.env.TEST_S3_ENDPOINT = endpoint;

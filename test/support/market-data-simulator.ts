@@ -106,8 +106,8 @@ class SimulatorServer implements MarketDataSimulator {
       send(res, { status: 404, body: { detail: 'Not found.' } });
       return;
     }
-    const query = Object.fromEntries([...url.searchParams].filter(([name]) => name !== 'token'));
-    this.callLog.push({ provider: target.provider, ticker: target.ticker, path: url.pathname, query });
+    const query = Object.fromEntries(url.searchParams);
+    this.callLog.push({ provider: target.provider, ticker: target.ticker, path: url.pathname, query, traceparent: req.headers.traceparent?.toString() });
     [...this.callWatchers].forEach((watcher) => watcher());
     const respond = (): void => this.afterLatency(target.provider, res, () => send(res, this.safeAnswer(target, req, url)));
     if (!this.faults[target.provider].hang) return respond();
@@ -141,7 +141,7 @@ class SimulatorServer implements MarketDataSimulator {
   private answer(target: Route, req: IncomingMessage, url: URL): SimulatedResponse {
     const { provider } = target;
     const faults = this.faults[provider];
-    if (!this.authorized(provider, req, url)) {
+    if (!this.authorized(provider, req)) {
       return { status: 401, body: errorBody(provider, provider === 'tiingo' ? 'Invalid token.' : 'Invalid API key') };
     }
     if (faults.retryAfterSeconds !== null) {
@@ -159,10 +159,9 @@ class SimulatorServer implements MarketDataSimulator {
     return finnhubCandles(url.searchParams, ctx);
   }
 
-  private authorized(provider: SimulatedProvider, req: IncomingMessage, url: URL): boolean {
+  private authorized(provider: SimulatedProvider, req: IncomingMessage): boolean {
     if (provider === 'tiingo') return req.headers.authorization === `Token ${this.tiingoApiKey}`;
-    const token = url.searchParams.get('token') ?? req.headers['x-finnhub-token'];
-    return token === this.finnhubApiKey;
+    return req.headers['x-finnhub-token'] === this.finnhubApiKey;
   }
 }
 

@@ -5,8 +5,10 @@ export interface SimulatorCall {
   provider: SimulatedProvider;
   ticker: string;
   path: string;
-  /** Query parameters except the API token. */
+  /** Every query parameter as received: API keys travel in headers, so none may show up here. */
   query: Record<string, string>;
+  /** The W3C trace context the caller sent, if any. */
+  traceparent?: string;
 }
 
 export interface MarketDataSimulatorOptions {

@@ -14,7 +14,7 @@ export type AuthenticatedRequest = Request & { user?: AuthenticatedUser };
 /** The route needs no token. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
 
-/** The route needs a token whose `roles` include `admin`. */
+/** The route needs a token whose roles claim (`AUTH_ROLES_CLAIM`, `roles` by default) includes `admin`. */
 export const AdminOnly = (): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_ROLE, 'admin');
 
 export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthenticatedUser => {

@@ -1,20 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, JWTPayload, jwtVerify, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { Settings } from '../../config/settings';
 import { UnauthenticatedError } from '../errors/common.errors';
 import { DependencyUnavailableError } from '../errors/dependency.errors';
 import { AuthenticatedUser } from './auth.decorators';
+import { userFromClaims } from './token-claims';
+import { VerifiedTokenCache } from './verified-token.cache';
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 
-/** Verifies signature, `exp`, `nbf`, `iss` and `aud`; only the configured algorithms are accepted, never `none`. */
+/**
+ * Verifies signature, `iss`, `nbf` and `exp` (required: a token without it would never expire),
+ * then `aud`/`client_id`, `sub` and roles (token-claims.ts). Only the configured algorithms are
+ * accepted, never `none`.
+ */
 @Injectable()
 export class TokenVerifier {
   private readonly key: Uint8Array | JWTVerifyGetKey;
   private readonly algorithms: string[];
+  private readonly verified: VerifiedTokenCache;
 
   constructor(private readonly settings: Settings) {
     const auth = settings.auth;
+    this.verified = new VerifiedTokenCache(auth.verifiedTokenCacheSeconds);
     if (auth.mode === 'secret') {
       this.key = new TextEncoder().encode(auth.secret);
       this.algorithms = ['HS256'];
@@ -25,13 +33,16 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<AuthenticatedUser> {
+    const known = this.verified.get(token);
+    if (known !== undefined) return known;
     let payload: JWTPayload;
     try {
-      const options = {
+      // No `audience` here: jose would reject tokens without `aud`, which are matched on `client_id`.
+      const options: JWTVerifyOptions = {
         issuer: this.settings.auth.issuer,
-        audience: this.settings.auth.audience,
         algorithms: this.algorithms,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['exp', 'sub'],
       };
       ({ payload } =
         this.key instanceof Uint8Array ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options));
@@ -42,11 +53,10 @@ export class TokenVerifier {
       }
       throw new UnauthenticatedError(messageFor(error));
     }
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
-      throw new UnauthenticatedError('The token has no subject');
-    }
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-    return { sub: payload.sub, roles };
+    const user = userFromClaims(payload, this.settings.auth);
+    // `exp` is a required claim, checked by jwtVerify above.
+    this.verified.set(token, user, payload.exp as number);
+    return user;
   }
 }
 
@@ -62,6 +72,8 @@ function isKeySetOutage(error: unknown): boolean {
 
 function messageFor(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The token has expired';
-  if (error instanceof errors.JWTClaimValidationFailed) return `The token's "${error.claim}" claim is not accepted`;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return error.reason === 'missing' ? `The token has no "${error.claim}" claim` : `The token's "${error.claim}" claim is not accepted`;
+  }
   return 'The token is not valid';
 }

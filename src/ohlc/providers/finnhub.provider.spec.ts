@@ -30,8 +30,9 @@ describe(FinnhubProvider.name, () => {
     const candles = await provider.fetchCandles('AAPL', '5', week, AbortSignal.timeout(1000));
 
     expect(requestedQuery()).toEqual({
-      symbol: 'AAPL', resolution: '5', from: String(epoch('2026-11-23T05:00:00Z')), to: String(epoch('2026-11-28T04:59:59Z')), token: 'finnhub-secret',
+      symbol: 'AAPL', resolution: '5', from: String(epoch('2026-11-23T05:00:00Z')), to: String(epoch('2026-11-28T04:59:59Z')),
     });
+    expect((fetchMock.mock.calls.at(-1) as [URL, RequestInit])[1].headers).toMatchObject({ 'X-Finnhub-Token': 'finnhub-secret' });
     expect(candles.map((c) => [c.time, c.volume])).toEqual([['2026-11-23T14:30:00.000Z', 0], ['2026-11-27T17:55:00.000Z', 5]]);
   });
 

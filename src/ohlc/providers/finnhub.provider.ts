@@ -50,8 +50,8 @@ export class FinnhubProvider implements MarketDataProvider {
     url.searchParams.set('resolution', resolution);
     url.searchParams.set('from', String(from));
     url.searchParams.set('to', String(to));
-    url.searchParams.set('token', this.apiKey);
-    const body = (await getJson(this.name, url, { signal })) as FinnhubCandles | null;
+    // In a header, not `token=`: URLs end up in proxy, load-balancer and provider logs.
+    const body = (await getJson(this.name, url, { headers: { 'X-Finnhub-Token': this.apiKey }, signal })) as FinnhubCandles | null;
     if (body?.s === 'no_data') return [];
     if (body?.s !== 'ok' || !Array.isArray(body.t)) {
       throw new ProviderHttpError(this.name, MALFORMED_RESPONSE_STATUS, url.pathname, undefined, 'sent an unreadable candle body');

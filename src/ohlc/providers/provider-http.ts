@@ -1,4 +1,5 @@
 import type { MarketDataSource } from '../ohlc.types';
+import { withProviderSpan } from '../../observability/tracing/provider-span';
 
 /**
  * A provider answered with a non-2xx status, or a body we cannot read (reported as 502). Carries
@@ -27,6 +28,15 @@ export const MALFORMED_RESPONSE_STATUS = 502;
  * status into its own error first (Tiingo's 404 = unknown ticker).
  */
 export async function getJson(
+  provider: MarketDataSource,
+  url: URL,
+  init: { headers?: Record<string, string>; signal: AbortSignal },
+  onStatus?: (status: number) => Error | undefined,
+): Promise<unknown> {
+  return withProviderSpan(provider, url, () => fetchJson(provider, url, init, onStatus));
+}
+
+async function fetchJson(
   provider: MarketDataSource,
   url: URL,
   init: { headers?: Record<string, string>; signal: AbortSignal },
