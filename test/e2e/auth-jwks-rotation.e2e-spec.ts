@@ -50,7 +50,12 @@ describe('JWKS key rotation (e2e)', () => {
     await once(jwksServer, 'listening');
     const { port } = jwksServer.address() as AddressInfo;
     testApp = await startTestApp(
-      { AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json` },
+      {
+        AUTH_JWT_SECRET: undefined,
+        AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+        // Every request goes through the key set: the verified-token cache (on the real clock) is not under test.
+        AUTH_TOKEN_CACHE_SECONDS: '0',
+      },
       { controllers: [ProbeController] },
     );
     const realNow = Date.now.bind(Date);
