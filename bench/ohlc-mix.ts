@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { RangePreset } from '../src/ohlc/market-calendar';
+import type { RangePreset } from '../src/market-calendar/market-calendar';
 import type { BenchContext, Figure } from './bench.types';
 import {
   activeTickers,

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { MarketCalendar } from '../src/ohlc/market-calendar';
+import { MarketCalendar } from '../src/market-calendar/market-calendar';
+import { candlePk, coveragePk } from '../src/ohlc/store/ohlc-cache.items';
 
 export interface Span {
   readonly start: string;
@@ -93,12 +94,12 @@ export async function queryAll(dynamo: DynamoDBClient, input: QueryCommandInput)
   return items;
 }
 
-/** The raw read of a daily range of candles: `pk = {TICKER}#D AND sk BETWEEN start AND end`. */
+/** The raw read of a daily range of candles: `pk = CANDLE#{TICKER}#D#0 AND sk BETWEEN start AND end` (never invalidated: epoch 0). */
 export function candleQuery(table: string, ticker: string, span: Span): QueryCommandInput {
   return {
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': { S: `${ticker}#D` }, ':from': { S: span.start }, ':to': { S: span.end } },
+    ExpressionAttributeValues: { ':pk': { S: candlePk(ticker, 'D', 0) }, ':from': { S: span.start }, ':to': { S: span.end } },
   };
 }
 
@@ -113,7 +114,7 @@ export async function waitForCoverage(dynamo: DynamoDBClient, table: string, tic
     const covered = await queryAll(dynamo, {
       TableName: table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': { S: `COVERAGE#${ticker}#D` }, ':from': { S: span.start }, ':to': { S: span.end } },
+      ExpressionAttributeValues: { ':pk': { S: coveragePk(ticker, 'D', 0) }, ':from': { S: span.start }, ':to': { S: span.end } },
       ConsistentRead: true,
       Select: 'COUNT',
     });

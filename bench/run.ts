@@ -2,13 +2,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { startLocalEnvironment } from '../scripts/local-stack/local-environment';
 import { BenchContext, Figure, figureKey, Scenario } from './bench.types';
+import { chaosScenario } from './scenarios/chaos';
 import { configurationsScenario } from './scenarios/configurations';
 import { healthScenario } from './scenarios/health';
 import { ohlcScenario } from './scenarios/ohlc';
 import { quotaScenario } from './scenarios/quota';
 import { tracingScenario } from './scenarios/tracing';
 
-const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario, quotaScenario, ohlcScenario, tracingScenario];
+const SCENARIOS: Scenario[] = [healthScenario, configurationsScenario, quotaScenario, ohlcScenario, tracingScenario, chaosScenario];
 
 /** Provider quotas high enough that no bench request is ever refused for quota (see the quota and ohlc scenarios). */
 const BENCH_QUOTA_LIMITS = {
@@ -16,6 +17,8 @@ const BENCH_QUOTA_LIMITS = {
   QUOTA_TIINGO_DAY_LIMIT: '10000000',
   QUOTA_FINNHUB_MINUTE_LIMIT: '10000000',
   QUOTA_SENDGRID_DAY_LIMIT: '10000000',
+  // One bench user makes thousands of cold requests; the per-user fair share is not under test.
+  OHLC_USER_UPSTREAM_PER_HOUR: '1000000',
 };
 
 function formatTable(figures: readonly Figure[]): string {

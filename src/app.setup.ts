@@ -1,8 +1,10 @@
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { assignRequestId } from './common/http/request-id';
+import { Settings } from './config/settings';
 
 /** Options shared by production and tests: the JSON parser is ours (see JsonBodyMiddleware). */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false, bufferLogs: true };
@@ -12,7 +14,8 @@ export function configureApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   express.set('etag', false);
-  express.set('trust proxy', true);
+  // A hop count, not `true`: with `true` any client could choose its own address via X-Forwarded-For.
+  express.set('trust proxy', app.get(Settings).http.trustProxyHops);
   express.use(assignRequestId);
 
   const config = new DocumentBuilder()
@@ -28,4 +31,15 @@ export function configureApp(app: INestApplication): void {
     .build();
   const document = SwaggerModule.createDocument(app, config);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/**
+ * Socket timeouts for a service behind a load balancer: Node must keep idle sockets open longer
+ * than the balancer (ALB: 60 s), or the balancer reuses a socket Node has just closed (502).
+ */
+export function configureHttpServer(server: Server, settings: Settings): void {
+  server.keepAliveTimeout = settings.http.keepAliveTimeoutMs;
+  server.headersTimeout = settings.http.headersTimeoutMs;
+  // Whole request, body included: a client trickling its body cannot hold a socket for minutes.
+  server.requestTimeout = settings.http.requestTimeoutMs;
 }

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { APP_OPTIONS, configureApp } from './app.setup';
+import { APP_OPTIONS, configureApp, configureHttpServer } from './app.setup';
 import { InvalidEnvironmentError, loadSettingsFromEnvironment, Settings } from './config/settings';
 
 function settingsOrExit(): Settings {
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const settings = settingsOrExit();
   const app = await NestFactory.create(AppModule, APP_OPTIONS);
   configureApp(app);
+  configureHttpServer(app.getHttpServer() as Server, settings);
   await app.listen(settings.port);
   const logger = app.get(Logger);
   logger.log(`market-dashboard-api listening on port ${settings.port}`);

@@ -88,7 +88,7 @@ async function dynamodbHitFigures(context: BenchContext, dynamo: DynamoDBClient)
     name: 'raw_query_p50',
     value: p50(raw),
     unit: 'ms',
-    note: `Query ${DYNAMODB_TICKER}#D sk BETWEEN, paginated, same ${SUB_RANGES} ranges${sameItems ? '; same item counts as the answers' : '; item counts DIFFER from the answers'}`,
+    note: `Query CANDLE#${DYNAMODB_TICKER}#D#0 sk BETWEEN, paginated, same ${SUB_RANGES} ranges${sameItems ? '; same item counts as the answers' : '; item counts DIFFER from the answers'}`,
   };
   const httpP50 = p50(http);
   return [

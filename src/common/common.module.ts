@@ -23,6 +23,8 @@ import { MetricsRegistry } from '../observability/metrics.registry';
 })
 export class CommonModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestContextMiddleware, HttpMetricsMiddleware, JsonBodyMiddleware).forRoutes('*');
+    // The context (and so the request's deadline) starts once the body has been read: a slow
+    // client must not spend the budget of the dependency calls made on its behalf.
+    consumer.apply(HttpMetricsMiddleware, JsonBodyMiddleware, RequestContextMiddleware).forRoutes('*');
   }
 }

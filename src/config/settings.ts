@@ -8,15 +8,49 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEPENDENCIES = ['dynamodb', 's3', 'tiingo', 'finnhub'] as const;
 export type DependencyName = (typeof DEPENDENCIES)[number];
 
+/**
+ * One circuit breaker per use of a dependency: `dynamodb` guards the system of record
+ * (configurations, quota), `dynamodb_cache` the OHLC cache layer, which providers can bypass.
+ */
+export const CIRCUITS = ['dynamodb', 'dynamodb_cache', 's3', 'tiingo', 'finnhub'] as const;
+export type CircuitName = (typeof CIRCUITS)[number];
+
+/** The dependency a circuit's calls go to, as named in error details and metrics. */
+export function dependencyOf(circuit: CircuitName): DependencyName {
+  return circuit === 'dynamodb_cache' ? 'dynamodb' : circuit;
+}
+
 export type QuotaWindowUnit = 'minute' | 'hour' | 'day';
 export interface QuotaWindowLimit {
   readonly window: QuotaWindowUnit;
   readonly limit: number;
 }
 
-export interface CircuitSettings {
-  readonly failureThreshold: number;
-  readonly halfOpenAfterMs: number;
+/**
+ * When a breaker opens, counted in logical calls (one outcome per call, after its retries):
+ * - `failure-rate`: more than `failureRate` of the calls of the last `samplingMs` failed, and
+ *   there were at least `minimumCalls` of them (a blip among many successes never opens it);
+ * - `consecutive`: `failureThreshold` calls in a row failed.
+ */
+export type CircuitSettings =
+  | {
+      readonly kind: 'failure-rate';
+      readonly failureRate: number;
+      readonly minimumCalls: number;
+      readonly samplingMs: number;
+      readonly halfOpenAfterMs: number;
+    }
+  | { readonly kind: 'consecutive'; readonly failureThreshold: number; readonly halfOpenAfterMs: number };
+
+export interface HttpServerSettings {
+  /** Idle keep-alive; above the load balancer's idle timeout so Node never closes a socket it reuses. */
+  readonly keepAliveTimeoutMs: number;
+  /** Kept above keepAliveTimeoutMs, as load-balancer guidance for Node asks. */
+  readonly headersTimeoutMs: number;
+  /** Bounds how long one request (headers and body) may take to arrive. */
+  readonly requestTimeoutMs: number;
+  /** Proxies in front of the service whose X-Forwarded-* headers are trusted. */
+  readonly trustProxyHops: number;
 }
 
 export interface ProviderSettings {
@@ -55,12 +89,22 @@ export class Settings {
     readonly providers: { readonly tiingo: ProviderSettings; readonly finnhub: ProviderSettings },
     readonly requestDeadlineMs: number,
     readonly shutdownGraceMs: number,
-    readonly circuits: Readonly<Record<DependencyName, CircuitSettings>>,
+    readonly circuits: Readonly<Record<CircuitName, CircuitSettings>>,
     readonly quota: {
       readonly services: Readonly<Record<string, readonly QuotaWindowLimit[]>>;
       readonly fallbackFraction: number;
     },
     readonly ohlcMemoryCacheBytes: number,
+    /**
+     * A deadline abort counts against a breaker only when the aborted attempt started with at
+     * least this much of the request's budget left; less means the client or a wait used it up.
+     */
+    readonly circuitFairBudgetMs: number,
+    readonly http: HttpServerSettings,
+    /** How old a /health/ready answer may be; the AWS checks run at most once per interval. */
+    readonly readinessCacheMs: number,
+    /** Per user and hour: OHLC requests that need a provider call (fair share of the provider quota). */
+    readonly ohlcUserUpstreamPerHour: number,
   ) {}
 
   /** Of SHUTDOWN_GRACE_MS, what in-flight requests may use; the rest is for shutdown hooks. */
@@ -80,11 +124,15 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
-const CIRCUIT_DEFAULTS: Record<DependencyName, CircuitSettings> = {
-  dynamodb: { failureThreshold: 3, halfOpenAfterMs: 60_000 },
-  s3: { failureThreshold: 3, halfOpenAfterMs: 60_000 },
-  tiingo: { failureThreshold: 5, halfOpenAfterMs: 60_000 },
-  finnhub: { failureThreshold: 5, halfOpenAfterMs: 60_000 },
+const CIRCUIT_DEFAULTS: Record<CircuitName, CircuitSettings> = {
+  // The system of record: a blip must stay a blip, so only a sustained failure rate opens it, and
+  // it probes again within seconds.
+  dynamodb: { kind: 'failure-rate', failureRate: 0.5, minimumCalls: 10, samplingMs: 5000, halfOpenAfterMs: 2000 },
+  // The OHLC cache layer: the providers can answer instead, so it is skipped early and for long.
+  dynamodb_cache: { kind: 'consecutive', failureThreshold: 3, halfOpenAfterMs: 60_000 },
+  s3: { kind: 'consecutive', failureThreshold: 3, halfOpenAfterMs: 60_000 },
+  tiingo: { kind: 'consecutive', failureThreshold: 5, halfOpenAfterMs: 60_000 },
+  finnhub: { kind: 'consecutive', failureThreshold: 5, halfOpenAfterMs: 60_000 },
 };
 
 const QUOTA_DEFAULTS: Record<string, QuotaWindowLimit[]> = {
@@ -132,6 +180,10 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     readCircuits(read),
     { services: readQuotas(read), fallbackFraction: read.fraction('QUOTA_FALLBACK_FRACTION', 0.2) },
     read.integer('OHLC_MEMORY_CACHE_MB', 64, 1, 16_384) * 1024 * 1024,
+    read.integer('CIRCUIT_FAIR_BUDGET_MS', 1000, 0, 120_000),
+    readHttpServer(read),
+    read.integer('HEALTH_READY_CACHE_MS', 2000, 100, 60_000),
+    read.integer('OHLC_USER_UPSTREAM_PER_HOUR', 20, 1, 1_000_000),
   );
   // Only validated here: observability/tracing/start-tracing.ts reads it before anything else loads.
   read.url('OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -171,18 +223,38 @@ function readAuth(read: EnvReader): AuthSettings {
   return jwksUrl !== undefined ? { mode: 'jwks', jwksUrl, ...claims } : { mode: 'secret', secret: secret ?? '', ...claims };
 }
 
-function readCircuits(read: EnvReader): Record<DependencyName, CircuitSettings> {
-  const entries = Object.entries(CIRCUIT_DEFAULTS).map(([name, defaults]) => {
+function readCircuits(read: EnvReader): Record<CircuitName, CircuitSettings> {
+  const entries = Object.entries(CIRCUIT_DEFAULTS).map(([name, defaults]): [string, CircuitSettings] => {
     const prefix = `CIRCUIT_${name.toUpperCase()}`;
+    const halfOpenAfterMs = read.integer(`${prefix}_HALF_OPEN_AFTER_MS`, defaults.halfOpenAfterMs, 10, 3_600_000);
+    if (defaults.kind === 'consecutive') {
+      const failureThreshold = read.integer(`${prefix}_FAILURE_THRESHOLD`, defaults.failureThreshold, 1, 1000);
+      return [name, { kind: 'consecutive', failureThreshold, halfOpenAfterMs }];
+    }
+    const failureRate = read.fraction(`${prefix}_FAILURE_RATE`, defaults.failureRate);
+    if (failureRate >= 1) read.problems.push(`${prefix}_FAILURE_RATE must be below 1 (got "${failureRate}")`);
     return [
       name,
       {
-        failureThreshold: read.integer(`${prefix}_FAILURE_THRESHOLD`, defaults.failureThreshold, 1, 1000),
-        halfOpenAfterMs: read.integer(`${prefix}_HALF_OPEN_AFTER_MS`, defaults.halfOpenAfterMs, 10, 3_600_000),
+        kind: 'failure-rate',
+        failureRate,
+        minimumCalls: read.integer(`${prefix}_MINIMUM_CALLS`, defaults.minimumCalls, 1, 1_000_000),
+        samplingMs: read.integer(`${prefix}_SAMPLING_MS`, defaults.samplingMs, 1000, 600_000),
+        halfOpenAfterMs,
       },
     ];
   });
-  return Object.fromEntries(entries) as Record<DependencyName, CircuitSettings>;
+  return Object.fromEntries(entries) as Record<CircuitName, CircuitSettings>;
+}
+
+function readHttpServer(read: EnvReader): HttpServerSettings {
+  const keepAliveTimeoutMs = read.integer('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1000, 600_000);
+  return {
+    keepAliveTimeoutMs,
+    headersTimeoutMs: keepAliveTimeoutMs + 1000,
+    requestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    trustProxyHops: read.integer('TRUST_PROXY_HOPS', 1, 0, 10),
+  };
 }
 
 function readQuotas(read: EnvReader): Record<string, QuotaWindowLimit[]> {

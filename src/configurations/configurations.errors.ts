@@ -14,17 +14,5 @@ export class IdempotencyKeyReusedError extends AppError {
   }
 }
 
-export type InvalidTickerReason = 'unknown' | 'delisted';
-
-export class InvalidTickerError extends AppError {
-  readonly code = 'INVALID_TICKER';
-  constructor(symbol: string, reason: InvalidTickerReason, successorSymbol?: string | null) {
-    super(reason === 'unknown' ? `Unknown ticker ${symbol}` : `Ticker ${symbol} is delisted`, {
-      details: {
-        symbol,
-        reason,
-        ...(reason === 'delisted' ? { successor_symbol: successorSymbol ?? null } : {}),
-      },
-    });
-  }
-}
+// Lives with the ticker list, which decides it; configurations and OHLC both raise it.
+export { InvalidTickerError, type InvalidTickerReason } from '../tickers/tickers.errors';

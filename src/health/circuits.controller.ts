@@ -13,10 +13,11 @@ export class CircuitsController {
   @Get('circuits')
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
-    summary: 'State of the circuit breaker of every dependency',
+    summary: 'State of every circuit breaker',
     description:
-      'An OPEN breaker fails calls at once with 503 DEPENDENCY_UNAVAILABLE until its cool-down ends; ' +
-      'the next call is then let through as a single probe (HALF_OPEN) that closes or re-opens it.',
+      '`dynamodb` guards the system of record (configurations, quota), `dynamodb_cache` the OHLC cache layer. ' +
+      'An OPEN breaker fails calls at once with 503 DEPENDENCY_UNAVAILABLE (the cache layer is bypassed instead) ' +
+      'until its cool-down ends; the next call is then let through as a single probe (HALF_OPEN) that closes or re-opens it.',
   })
   @ApiOkResponse({ type: CircuitsResponse })
   circuits(): CircuitsResponse {

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { Settings } from '../config/settings';
 import { requestIdOf } from '../common/http/request-id';
 import { routeOf } from './http-metrics.middleware';
+import { redactFields } from './redact-fields';
 import { redactQuery } from './redact-query';
 
 /**
@@ -15,31 +16,9 @@ export function loggerParams(settings: Settings): Params {
       level: settings.logLevel,
       genReqId: (req) => requestIdOf(req),
       customAttributeKeys: { reqId: 'request_id', responseTime: 'latency_ms' },
-      redact: {
-        // The req/res serializers below log no headers at all; these paths catch headers and
-        // credentials that reach a log line some other way (an error object, a logged request).
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'req.headers["x-api-key"]',
-          'req.headers["x-finnhub-token"]',
-          'res.headers["set-cookie"]',
-          '*.headers.authorization',
-          '*.headers.Authorization',
-          '*.headers.cookie',
-          '*.headers["x-finnhub-token"]',
-          '*.headers["X-Finnhub-Token"]',
-          '*.authorization',
-          '*.cookie',
-          '*.apiKey',
-          '*.api_key',
-          '*.accessToken',
-          '*.access_token',
-          '*.token',
-          '*.secret',
-        ],
-        censor: '[redacted]',
-      },
+      // Credentials inside logged objects (an error with its request, a logged request). The
+      // req/res serializers below log no headers at all.
+      formatters: { log: redactFields },
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: redactQuery(req.url) }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),

@@ -13,13 +13,14 @@ import {
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AdminOnly } from '../common/auth/auth.decorators';
+import { AdminOnly, type AuthenticatedUser, CurrentUser } from '../common/auth/auth.decorators';
+import { ListedTickerPipe } from './dto/listed-ticker.pipe';
 import { resolveOhlcSpan } from './dto/ohlc-span';
 import { OhlcQuery } from './dto/ohlc.query';
-import { OhlcResponse, toOhlcResponse } from './dto/ohlc.responses';
+import { answerHeaders, OhlcResponse, toOhlcResponse } from './dto/ohlc.responses';
 import { TickerParamPipe } from './dto/ticker-param.pipe';
-import { MarketCalendar } from './market-calendar';
-import { OhlcClock } from './ohlc-clock';
+import { MarketCalendar } from '../market-calendar/market-calendar';
+import { Clock } from '../resilience/clock';
 import { OhlcService } from './ohlc.service';
 
 const CACHE_SOURCE_HEADER = {
@@ -36,7 +37,7 @@ export class OhlcController {
   constructor(
     private readonly ohlc: OhlcService,
     private readonly calendar: MarketCalendar,
-    private readonly clock: OhlcClock,
+    private readonly clock: Clock,
   ) {}
 
   @Get(':ticker/ohlc')
@@ -49,31 +50,40 @@ export class OhlcController {
       'Cache-Control': { description: 'no-store' },
     },
   })
-  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: bad ticker, resolution, range or dates, or span too long' })
-  @ApiNotFoundResponse({ description: 'TICKER_NOT_FOUND: the providers do not know the ticker' })
-  @ApiTooManyRequestsResponse({ description: 'THROTTLED: every provider is throttled and nothing is cached' })
+  @ApiBadRequestResponse({
+    description:
+      'VALIDATION_FAILED: bad ticker, resolution, range or dates, end_date after today (ET), or span too long; ' +
+      'INVALID_TICKER: not an active symbol of the ticker list (details: symbol, reason, successor_symbol)',
+  })
+  @ApiNotFoundResponse({ description: 'TICKER_NOT_FOUND: the providers do not know the ticker (remembered for an hour)' })
+  @ApiTooManyRequestsResponse({
+    description:
+      'RATE_LIMITED: the user used up their upstream allowance (details: limit, window; Retry-After); ' +
+      'THROTTLED: every provider is throttled and nothing is cached',
+  })
   @ApiServiceUnavailableResponse({ description: 'DEPENDENCY_UNAVAILABLE: every provider is down and nothing is cached' })
   async candles(
-    @Param('ticker', TickerParamPipe) ticker: string,
+    @Param('ticker', ListedTickerPipe) ticker: string,
     @Query() query: OhlcQuery,
+    @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) res: Response,
   ): Promise<OhlcResponse> {
     const span = resolveOhlcSpan(query, this.calendar);
-    const result = await this.ohlc.candles(ticker, query.resolution, span);
-    const ageSeconds = Math.max(0, Math.floor((this.clock.now().getTime() - result.fetchedAt) / 1000));
-    res.setHeader('X-Cache-Source', result.layer);
-    res.setHeader('X-Cache-Age', String(ageSeconds));
-    res.setHeader('Cache-Control', 'no-store');
+    const result = await this.ohlc.candles({ ticker, resolution: query.resolution, span, userId: user.sub });
+    for (const [name, value] of Object.entries(answerHeaders(result, this.clock.now()))) res.setHeader(name, value);
     return toOhlcResponse(ticker, query.resolution, span, result);
   }
 
   @Delete(':ticker/ohlc/cache')
   @AdminOnly()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Admin: forget every cached candle of the ticker on every layer and instance (others within 5 s)' })
-  @ApiNoContentResponse({ description: 'Cache cleared' })
+  @ApiOperation({
+    summary: 'Admin: forget every cached candle of the ticker on every layer and instance (others within 5 s)',
+    description: 'Answers at once, whatever the size: the invalidation epoch is bumped first and the stored items are purged in the background.',
+  })
+  @ApiNoContentResponse({ description: 'Cache invalidated' })
   @ApiForbiddenResponse({ description: 'FORBIDDEN: the token lacks the admin role' })
-  @ApiServiceUnavailableResponse({ description: 'DEPENDENCY_UNAVAILABLE: DynamoDB could not be cleared' })
+  @ApiServiceUnavailableResponse({ description: 'DEPENDENCY_UNAVAILABLE: DynamoDB could not record the invalidation' })
   async clearCache(@Param('ticker', TickerParamPipe) ticker: string): Promise<void> {
     await this.ohlc.invalidate(ticker);
   }

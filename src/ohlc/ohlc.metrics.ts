@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from '../observability/metrics.registry';
-import type { CacheLayer } from './ohlc.model';
+import type { CacheLayer } from './candle.model';
 
 const LAYERS: readonly CacheLayer[] = ['in-memory', 'dynamodb', 'tiingo', 'finnhub', 'stale'];
 export type LockOutcome = 'acquired' | 'waited_hit' | 'waited_timeout' | 'unavailable';
@@ -17,6 +17,10 @@ export class OhlcMetrics {
   readonly layer2Errors: Counter;
   readonly pendingWrites: Gauge;
   readonly memoryBytes: Gauge;
+  readonly purges: Counter<'outcome'>;
+  readonly purgedItems: Counter;
+  readonly droppedWrites: Counter;
+  readonly userLimited: Counter;
 
   constructor(metrics: MetricsRegistry) {
     this.requests = metrics.counter('ohlc_requests_total', 'OHLC requests answered, by the layer that served them', ['source']);
@@ -31,5 +35,13 @@ export class OhlcMetrics {
     this.layer2Errors.inc(0);
     this.pendingWrites = metrics.gauge('ohlc_write_behind_pending', 'Cache writes started but not finished');
     this.memoryBytes = metrics.gauge('ohlc_memory_cache_bytes', 'Approximate bytes held by the in-memory candle cache');
+    this.purges = metrics.counter('ohlc_cache_purges_total', 'Background purges after an admin DELETE, by outcome (done, retried, failed)', ['outcome']);
+    for (const outcome of ['done', 'retried', 'failed']) this.purges.inc({ outcome }, 0);
+    this.purgedItems = metrics.counter('ohlc_cache_purged_items_total', 'Candle and coverage items deleted by purges');
+    this.purgedItems.inc(0);
+    this.droppedWrites = metrics.counter('ohlc_cache_writes_dropped_total', 'Write-behinds dropped because the ticker was invalidated meanwhile');
+    this.droppedWrites.inc(0);
+    this.userLimited = metrics.counter('ohlc_user_rate_limited_total', 'OHLC requests refused because the user used up their upstream allowance');
+    this.userLimited.inc(0);
   }
 }

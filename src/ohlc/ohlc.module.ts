@@ -1,33 +1,37 @@
 import { Module } from '@nestjs/common';
-import { FetchLock } from './cache/fetch-lock';
-import { GapFiller } from './cache/gap-filler';
-import { InvalidationEpochs } from './cache/invalidation-epochs';
-import { MemoryCandleCache } from './cache/memory-candle.cache';
-import { OhlcCacheRepository } from './cache/ohlc-cache.repository';
-import { OhlcReadThroughCache } from './cache/ohlc-read-through.cache';
-import { WriteBehindQueue } from './cache/write-behind';
-import { MarketCalendar } from './market-calendar';
-import { OhlcClock } from './ohlc-clock';
+import { MarketCalendarModule } from '../market-calendar/market-calendar.module';
+import { MarketDataModule } from '../market-data/market-data.module';
+import { QuotaModule } from '../quota/quota.module';
+import { ResilienceModule } from '../resilience/resilience.module';
+import { TickerCacheModule } from '../tickers/ticker-cache.module';
+import { FetchCoordinator } from './fetch/fetch-coordinator';
+import { UpstreamAllowance } from './fetch/upstream-allowance';
+import { WriteBehindQueue } from './fetch/write-behind';
+import { MemoryCandleCache } from './memory/memory-candle.cache';
 import { OhlcController } from './ohlc.controller';
 import { OhlcMetrics } from './ohlc.metrics';
 import { OhlcService } from './ohlc.service';
-import { marketDataProviders } from './providers';
+import { CachePurge } from './store/cache-purge';
+import { CandleStore } from './store/candle-store';
+import { OhlcCacheRepository } from './store/ohlc-cache.repository';
+import { OhlcControlRepository } from './store/ohlc-control.repository';
+import { TickerControls } from './store/ticker-controls';
 
+/** The candle pipeline: memory → store → coordinated fetch (folders in that order). */
 @Module({
+  imports: [ResilienceModule, TickerCacheModule, QuotaModule, MarketCalendarModule, MarketDataModule],
   controllers: [OhlcController],
   providers: [
-    OhlcClock,
-    // The calendar follows OhlcClock, so a test that replaces the clock moves "today" with it.
-    { provide: MarketCalendar, useFactory: (clock: OhlcClock) => new MarketCalendar(() => clock.now()), inject: [OhlcClock] },
-    ...marketDataProviders,
     OhlcMetrics,
     MemoryCandleCache,
     OhlcCacheRepository,
-    FetchLock,
+    OhlcControlRepository,
+    CandleStore,
+    TickerControls,
+    CachePurge,
     WriteBehindQueue,
-    InvalidationEpochs,
-    GapFiller,
-    OhlcReadThroughCache,
+    UpstreamAllowance,
+    FetchCoordinator,
     OhlcService,
   ],
 })

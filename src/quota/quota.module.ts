@@ -1,15 +1,15 @@
-import { Global, Module } from '@nestjs/common';
-import { QuotaClock } from './quota-clock';
+import { Module } from '@nestjs/common';
+import { ResilienceModule } from '../resilience/resilience.module';
 import { QuotaController } from './quota.controller';
 import { QuotaObserver } from './quota-observer';
 import { QuotaRepository } from './quota.repository';
 import { QuotaService } from './quota.service';
 
-/** Global so any feature calling an upstream service can inject QuotaService. */
-@Global()
+/** Upstream call budgets; features that call upstream services import it. */
 @Module({
+  imports: [ResilienceModule],
   controllers: [QuotaController],
-  providers: [QuotaClock, QuotaRepository, QuotaObserver, QuotaService],
+  providers: [QuotaRepository, QuotaObserver, QuotaService],
   exports: [QuotaService],
 })
 export class QuotaModule {}

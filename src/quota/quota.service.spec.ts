@@ -2,7 +2,7 @@ import type { PinoLogger } from 'nestjs-pino';
 import { testSettings } from '../../test/support/test-settings';
 import { DependencyThrottledError, DependencyUnavailableError } from '../common/errors/dependency.errors';
 import { MetricsRegistry } from '../observability/metrics.registry';
-import { QuotaClock } from './quota-clock';
+import { Clock } from '../resilience/clock';
 import { QuotaExhaustedError, UnknownQuotaServiceError } from './quota.errors';
 import { QuotaObserver } from './quota-observer';
 import type { QuotaRepository, ReserveOutcome } from './quota.repository';
@@ -42,7 +42,7 @@ describe(QuotaService.name, () => {
     metrics = new MetricsRegistry();
     logger = { warn: jest.fn(), info: jest.fn() };
     const settings = testSettings({ QUOTA_TIINGO_HOUR_LIMIT: '10', QUOTA_TIINGO_DAY_LIMIT: '12', QUOTA_FALLBACK_FRACTION: '0.25' });
-    const clock: QuotaClock = { now: () => new Date(now) };
+    const clock: Clock = { now: () => new Date(now) };
     const observer = new QuotaObserver(metrics, logger as unknown as PinoLogger);
     service = new QuotaService(settings, repository as unknown as QuotaRepository, clock, observer);
   });

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DependencyTimeoutError, DependencyUnavailableError } from '../common/errors/dependency.errors';
 import { QuotaWindowLimit, QuotaWindowUnit, Settings } from '../config/settings';
-import { QuotaClock } from './quota-clock';
+import { Clock } from '../resilience/clock';
 import { QuotaExhaustedError, UnknownQuotaServiceError } from './quota.errors';
 import { QuotaFallbackBudget } from './quota-fallback-budget';
 import { QuotaObserver } from './quota-observer';
@@ -46,7 +46,7 @@ export class QuotaService {
   constructor(
     private readonly settings: Settings,
     private readonly repository: QuotaRepository,
-    private readonly clock: QuotaClock,
+    private readonly clock: Clock,
     private readonly observer: QuotaObserver,
   ) {
     this.fallback = new QuotaFallbackBudget(settings.quota.fallbackFraction);
@@ -82,6 +82,29 @@ export class QuotaService {
     slots.forEach((slot, i) => this.observer.windowUsed(service, slot, outcome.used[i]));
     if (!outcome.granted) throw this.denied(service, slots, outcome.exhausted, now);
     return { service, units: n, fromFallback: false };
+  }
+
+  /**
+   * Counts one unit against a caller's own allowance (e.g. one user's share of the OHLC upstream),
+   * with the same atomic counters and DynamoDB-down fallback as a service quota. The counter lives
+   * under `QUOTA#{allowance}#{key}`; metrics name the allowance only, never the key (one series per
+   * user would be unbounded). Throws `QuotaExhaustedError` when a window is full.
+   */
+  async reserveAllowance(allowance: string, key: string, windows: readonly QuotaWindowLimit[]): Promise<void> {
+    const now = this.clock.now();
+    const slots = windowSlots(windows, now);
+    const counter = `${allowance}#${key}`;
+    let outcome: ReserveOutcome;
+    try {
+      outcome = await this.repository.reserve(counter, quotaDay(now), slots, 1);
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailableError || error instanceof DependencyTimeoutError)) throw error;
+      this.observer.fallbackDecision(allowance);
+      const exhausted = this.fallback.tryReserve(counter, slots, 1);
+      if (exhausted.length > 0) throw this.denied(allowance, slots, exhausted, now);
+      return;
+    }
+    if (!outcome.granted) throw this.denied(allowance, slots, outcome.exhausted, now);
   }
 
   /** A strongly consistent snapshot of the current windows of `service`. */

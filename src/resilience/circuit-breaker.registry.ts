@@ -6,9 +6,11 @@ import {
   CircuitState,
   ConsecutiveBreaker,
   handleWhen,
+  IBreaker,
+  SamplingBreaker,
 } from 'cockatiel';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
-import { DEPENDENCIES, DependencyName, Settings } from '../config/settings';
+import { CircuitName, CIRCUITS, CircuitSettings, Settings } from '../config/settings';
 import { MetricsRegistry } from '../observability/metrics.registry';
 import { isBreakerFailure } from './error-classification';
 
@@ -24,13 +26,15 @@ interface Breaker {
 }
 
 /**
- * One circuit breaker per dependency (dynamodb, s3, tiingo, finnhub), shared by every request of
- * the process. A breaker counts only outages and deadline overruns (see isBreakerFailure),
- * lets exactly one probe through after its cool-down, and closes on the probe's success.
+ * One circuit breaker per use of a dependency (see CIRCUITS), shared by every request of the
+ * process. `execute` wraps a whole logical call, retries included, so a breaker records one
+ * outcome per call: three retries of one request are one failure, not three. It counts only
+ * outages and fairly-budgeted deadline overruns (see isBreakerFailure), lets exactly one probe
+ * through after its cool-down, and closes on the probe's success.
  */
 @Injectable()
 export class CircuitBreakerRegistry {
-  private readonly breakers: ReadonlyMap<DependencyName, Breaker>;
+  private readonly breakers: ReadonlyMap<CircuitName, Breaker>;
 
   constructor(
     settings: Settings,
@@ -43,13 +47,15 @@ export class CircuitBreakerRegistry {
       ['name'],
     );
     const openCounter = metrics.counter('circuit_breaker_open_total', 'Times a circuit breaker opened', ['name']);
+    const fairBudgetMs = settings.circuitFairBudgetMs;
     this.breakers = new Map(
-      DEPENDENCIES.map((name) => {
-        const { failureThreshold, halfOpenAfterMs } = settings.circuits[name];
-        const policy = circuitBreaker(handleWhen(isBreakerFailure), {
-          halfOpenAfter: halfOpenAfterMs,
-          breaker: new ConsecutiveBreaker(failureThreshold),
-        });
+      CIRCUITS.map((name) => {
+        const circuit = settings.circuits[name];
+        const { halfOpenAfterMs } = circuit;
+        const policy = circuitBreaker(
+          handleWhen((error) => isBreakerFailure(error, fairBudgetMs)),
+          { halfOpenAfter: halfOpenAfterMs, breaker: breakerFor(circuit) },
+        );
         const breaker: Breaker = { policy, halfOpenAfterMs, openedAt: 0 };
         // Every breaker appears in /metrics from the start, not only after its first trip.
         stateGauge.set({ name }, STATE_GAUGE_VALUE.CLOSED);
@@ -71,10 +77,11 @@ export class CircuitBreakerRegistry {
   }
 
   /**
-   * Runs `fn` through the dependency's breaker. While a half-open probe is in flight, other calls
-   * fail at once (cockatiel would queue them behind the probe, past their own deadlines).
+   * Runs one logical call (its retries inside `fn`) through the breaker. While a half-open probe
+   * is in flight, other calls fail at once (cockatiel would queue them behind the probe, past
+   * their own deadlines).
    */
-  execute<T>(name: DependencyName, fn: () => Promise<T>): Promise<T> {
+  execute<T>(name: CircuitName, fn: () => Promise<T>): Promise<T> {
     const { policy } = this.get(name);
     if (policy.state === CircuitState.HalfOpen) {
       return Promise.reject(new BrokenCircuitError('A half-open probe is already in flight'));
@@ -82,29 +89,54 @@ export class CircuitBreakerRegistry {
     return policy.execute(fn);
   }
 
-  state(name: DependencyName): CircuitStateName {
+  /**
+   * Whether a call made now would reach the dependency: true while closed and once an open
+   * breaker's cool-down has run out (that call is the probe). A layer that can bypass the
+   * dependency asks this, never "is it open?": cockatiel only leaves OPEN when a call comes, so
+   * a layer that skipped every call while OPEN would never probe again.
+   */
+  permitsCall(name: CircuitName): boolean {
+    const breaker = this.get(name);
+    switch (breaker.policy.state) {
+      case CircuitState.Closed:
+        return true;
+      case CircuitState.Open:
+        return Date.now() >= breaker.openedAt + breaker.halfOpenAfterMs;
+      default:
+        return false;
+    }
+  }
+
+  state(name: CircuitName): CircuitStateName {
     return toStateName(this.get(name).policy.state);
   }
 
-  states(): Record<DependencyName, CircuitStateName> {
-    return Object.fromEntries(DEPENDENCIES.map((name) => [name, this.state(name)])) as Record<
-      DependencyName,
-      CircuitStateName
-    >;
+  states(): Record<CircuitName, CircuitStateName> {
+    return Object.fromEntries(CIRCUITS.map((name) => [name, this.state(name)])) as Record<CircuitName, CircuitStateName>;
   }
 
   /** Milliseconds until an open breaker lets a probe through; 0 when it is not open. */
-  remainingCoolDownMs(name: DependencyName): number {
+  remainingCoolDownMs(name: CircuitName): number {
     const breaker = this.get(name);
     if (this.state(name) !== 'OPEN') return 0;
     return Math.max(0, breaker.openedAt + breaker.halfOpenAfterMs - Date.now());
   }
 
-  private get(name: DependencyName): Breaker {
+  private get(name: CircuitName): Breaker {
     const breaker = this.breakers.get(name);
     if (!breaker) throw new Error(`No circuit breaker named ${name}`);
     return breaker;
   }
+}
+
+function breakerFor(circuit: CircuitSettings): IBreaker {
+  if (circuit.kind === 'consecutive') return new ConsecutiveBreaker(circuit.failureThreshold);
+  // cockatiel expresses the minimum as a rate over its sampling window.
+  return new SamplingBreaker({
+    threshold: circuit.failureRate,
+    duration: circuit.samplingMs,
+    minimumRps: circuit.minimumCalls / (circuit.samplingMs / 1000),
+  });
 }
 
 function toStateName(state: CircuitState): CircuitStateName {

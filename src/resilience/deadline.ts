@@ -1,6 +1,13 @@
 /** The caller's deadline signal aborted while an attempt was running (or before it could start). */
 export class DeadlineAbortedError extends Error {
-  constructor(cause?: unknown) {
+  /**
+   * @param attemptBudgetMs what was left of the deadline when the aborted attempt started (0 when
+   * it could not start): whether the dependency, or the time spent before, is to blame.
+   */
+  constructor(
+    cause?: unknown,
+    readonly attemptBudgetMs = 0,
+  ) {
     super('The request deadline passed before the dependency answered', { cause });
     this.name = 'DeadlineAbortedError';
   }
@@ -10,13 +17,13 @@ export class DeadlineAbortedError extends Error {
  * Settles with `work`, or rejects with DeadlineAbortedError the moment `signal` aborts, even if
  * `work` ignores the signal: a hung dependency must never hold the client past its deadline.
  */
-export function raceWithDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceWithDeadline<T>(work: Promise<T>, signal: AbortSignal, attemptBudgetMs = 0): Promise<T> {
   if (signal.aborted) {
     work.catch(() => undefined);
     return Promise.reject(new DeadlineAbortedError(signal.reason));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new DeadlineAbortedError(signal.reason));
+    const onAbort = (): void => reject(new DeadlineAbortedError(signal.reason, attemptBudgetMs));
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {
@@ -25,8 +32,24 @@ export function raceWithDeadline<T>(work: Promise<T>, signal: AbortSignal): Prom
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(signal.aborted ? new DeadlineAbortedError(error) : error);
+        reject(signal.aborted ? new DeadlineAbortedError(error, attemptBudgetMs) : error);
       },
     );
   });
+}
+
+/** A time budget: the signal aborts at `deadlineAt` (epoch ms). */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  readonly deadlineAt: number;
+}
+
+/**
+ * The one way to build a budget: `ms` from now (background work, a read that must not wait for
+ * the request's), or the earlier of that and `within` (a share of a request's deadline).
+ */
+export function deadlineIn(ms: number, within?: { readonly signal: AbortSignal; readonly deadlineAt?: number }): Deadline {
+  const deadlineAt = Date.now() + ms;
+  if (!within) return { signal: AbortSignal.timeout(ms), deadlineAt };
+  return { signal: AbortSignal.any([within.signal, AbortSignal.timeout(ms)]), deadlineAt: Math.min(within.deadlineAt ?? deadlineAt, deadlineAt) };
 }

@@ -1,6 +1,7 @@
 import { DependencyThrottledError } from '../common/errors/dependency.errors';
 import { DeadlineAbortedError } from './deadline';
 import { classifyFailure, FailureKind, isBreakerFailure } from './error-classification';
+import { RetryDeadlineReachedError } from './retry.policy';
 
 const sdkError = (name: string, httpStatusCode: number, extra: Record<string, unknown> = {}): Error =>
   Object.assign(new Error(`${name} from the SDK`), { name, $metadata: { httpStatusCode }, ...extra });
@@ -32,6 +33,16 @@ describe(classifyFailure.name, () => {
     ['fetch failed (cause ECONNRESET)', new TypeError('fetch failed', { cause: networkError('ECONNRESET') }), 'unavailable'],
     ['SDK TimeoutError', Object.assign(new Error('timed out'), { name: 'TimeoutError' }), 'unavailable'],
     ['SDK AbortError', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'unavailable'],
+    ['DNS failure (ENOTFOUND)', Object.assign(new Error('getaddrinfo ENOTFOUND dynamodb.example'), { code: 'ENOTFOUND' }), 'unavailable'],
+    ['DNS failure re-wrapped by the SDK', new Error('AWS SDK error wrapper for Error: getaddrinfo ENOTFOUND dynamodb.example'), 'unavailable'],
+    ['DNS temporary failure (EAI_AGAIN)', networkError('EAI_AGAIN'), 'unavailable'],
+    ['TLS: expired certificate', networkError('CERT_HAS_EXPIRED'), 'unavailable'],
+    ['TLS: wrong host name', networkError('ERR_TLS_CERT_ALTNAME_INVALID'), 'unavailable'],
+    ['TLS: protocol error', networkError('EPROTO'), 'unavailable'],
+    ['TLS failure inside fetch', new TypeError('fetch failed', { cause: networkError('UNABLE_TO_VERIFY_LEAF_SIGNATURE') }), 'unavailable'],
+    ['CredentialsProviderError', Object.assign(new Error('Could not load credentials'), { name: 'CredentialsProviderError' }), 'unavailable'],
+    ['TokenProviderError', Object.assign(new Error('no token'), { name: 'TokenProviderError' }), 'unavailable'],
+    ['an SDK error without a service status', Object.assign(new Error('odd'), { name: 'Odd', $metadata: {} }), 'unavailable'],
     ['TransactionConflict', cancelled('None', 'TransactionConflict'), 'contention'],
     ['transaction throttled', cancelled('ThrottlingError'), 'throttled'],
     ['ConditionalCheckFailed in a transaction', cancelled('ConditionalCheckFailed', 'TransactionConflict'), 'permanent'],
@@ -53,12 +64,26 @@ describe(classifyFailure.name, () => {
 });
 
 describe(isBreakerFailure.name, () => {
-  it('counts outages and deadline overruns, not throttling, races or permanent errors', () => {
-    expect(isBreakerFailure(sdkError('InternalServerError', 500))).toBe(true);
-    expect(isBreakerFailure(networkError('ECONNREFUSED'))).toBe(true);
-    expect(isBreakerFailure(new DeadlineAbortedError())).toBe(true);
-    expect(isBreakerFailure(sdkError('ThrottlingException', 400))).toBe(false);
-    expect(isBreakerFailure(cancelled('TransactionConflict'))).toBe(false);
-    expect(isBreakerFailure(sdkError('ValidationException', 400))).toBe(false);
+  const fairBudgetMs = 1000;
+
+  it('counts outages, not throttling, races or permanent errors', () => {
+    expect(isBreakerFailure(sdkError('InternalServerError', 500), fairBudgetMs)).toBe(true);
+    expect(isBreakerFailure(networkError('ECONNREFUSED'), fairBudgetMs)).toBe(true);
+    expect(isBreakerFailure(Object.assign(new Error('x'), { name: 'CredentialsProviderError' }), fairBudgetMs)).toBe(true);
+    expect(isBreakerFailure(sdkError('ThrottlingException', 400), fairBudgetMs)).toBe(false);
+    expect(isBreakerFailure(cancelled('TransactionConflict'), fairBudgetMs)).toBe(false);
+    expect(isBreakerFailure(sdkError('ValidationException', 400), fairBudgetMs)).toBe(false);
+  });
+
+  it('counts a deadline abort only when the aborted attempt started with a fair budget', () => {
+    expect(isBreakerFailure(new DeadlineAbortedError(undefined, 4000), fairBudgetMs)).toBe(true);
+    expect(isBreakerFailure(new DeadlineAbortedError(undefined, 1000), fairBudgetMs)).toBe(true);
+    expect(isBreakerFailure(new DeadlineAbortedError(undefined, 999), fairBudgetMs)).toBe(false);
+    expect(isBreakerFailure(new DeadlineAbortedError(), fairBudgetMs)).toBe(false);
+  });
+
+  it('judges a retry cut short by the deadline by the failure before it', () => {
+    expect(isBreakerFailure(new RetryDeadlineReachedError(sdkError('InternalServerError', 500)), fairBudgetMs)).toBe(true);
+    expect(isBreakerFailure(new RetryDeadlineReachedError(sdkError('ThrottlingException', 400)), fairBudgetMs)).toBe(false);
   });
 });

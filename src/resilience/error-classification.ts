@@ -1,5 +1,6 @@
 import { AppError } from '../common/errors/app-error';
 import { DeadlineAbortedError } from './deadline';
+import { RetryDeadlineReachedError } from './retry.policy';
 
 /**
  * How a failed call to a dependency should be treated:
@@ -7,8 +8,9 @@ import { DeadlineAbortedError } from './deadline';
  *   dependency is up, we are just too fast).
  * - `contention`: a DynamoDB transaction lost a race (TransactionConflict); retried; → 503 when
  *   retries run out; not a breaker failure.
- * - `unavailable`: 5xx, network resets/refusals, socket or SDK timeouts; retried; → 503; counts
- *   toward the dependency's circuit breaker.
+ * - `unavailable`: 5xx, network failures (DNS, refused or reset connections, TLS), socket or SDK
+ *   timeouts, failed credential refreshes, any SDK error without a service status; retried;
+ *   → 503; counts toward the dependency's circuit breaker.
  * - `permanent`: retrying cannot help (validation, failed conditions, auth, other 4xx, domain
  *   errors); rethrown unchanged for the caller to translate.
  */
@@ -41,8 +43,20 @@ const SERVER_NAMES = new Set([
   'ServiceUnavailableException',
 ]);
 
-/** Names the SDK's request handler and fetch use for timeouts and aborted sockets. */
-const NETWORK_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
+/**
+ * Names the SDK's request handler and fetch use for timeouts and aborted sockets, and those of
+ * the SDK's credential and token providers: on ECS a failed task-role refresh is an outage of the
+ * credentials endpoint, not a reason to answer 500.
+ */
+const NETWORK_NAMES = new Set([
+  'TimeoutError',
+  'AbortError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'CredentialsProviderError',
+  'TokenProviderError',
+  'ProviderError',
+]);
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -53,6 +67,17 @@ const NETWORK_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EAI_AGAIN',
+  'ENOTFOUND',
+  'EAI_FAIL',
+  'EPROTO',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
@@ -108,15 +133,21 @@ export function classifyFailure(error: unknown): FailureClass {
 
   if (shape.$retryable !== undefined) return withHint(shape.$retryable.throttling === true ? 'throttled' : 'unavailable');
   if (NETWORK_NAMES.has(name) || isNetworkFailure(shape, 0)) return { kind: 'unavailable' };
+  // The SDK attaches $metadata to everything it throws; without a status no service answered.
+  if (typeof shape.$metadata === 'object' && shape.$metadata !== null) return { kind: 'unavailable' };
   return { kind: 'permanent' };
 }
 
 /**
- * Only an outage or an attempt cut off by the deadline counts toward a circuit breaker:
- * throttling and lost races mean the dependency is up, permanent errors are answers.
+ * What a logical call's final failure says about the dependency's health. Only an outage counts,
+ * and a deadline abort only when the aborted attempt had at least `fairBudgetMs` to work with:
+ * an attempt started with the budget nearly spent (a slow client, a lock wait) proves nothing.
+ * Throttling and lost races mean the dependency is up; permanent errors are answers.
  */
-export function isBreakerFailure(error: unknown): boolean {
-  return error instanceof DeadlineAbortedError || classifyFailure(error).kind === 'unavailable';
+export function isBreakerFailure(error: unknown, fairBudgetMs: number): boolean {
+  if (error instanceof RetryDeadlineReachedError) return isBreakerFailure(error.cause, fairBudgetMs);
+  if (error instanceof DeadlineAbortedError) return error.attemptBudgetMs >= fairBudgetMs;
+  return classifyFailure(error).kind === 'unavailable';
 }
 
 function classifyCancelledTransaction(shape: ErrorShape): FailureClass {

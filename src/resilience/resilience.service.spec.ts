@@ -99,11 +99,10 @@ describe(ResilienceService.name, () => {
     expect(logger.warn).not.toHaveBeenCalled();
   });
 
-  it.each([0, 0.5, 0.999])('makes at most 3 calls, 0.25–0.5 s then 0.5–1 s apart (jitter %s), then answers THROTTLED', async (random) => {
+  it.each([0, 0.5, 0.999])('makes at most 3 calls to a provider, 0.25–0.5 s then 0.5–1 s apart (jitter %s), then answers THROTTLED', async (random) => {
     jest.spyOn(Math, 'random').mockReturnValue(random);
     const operation = scripted(...Array.from({ length: 5 }, () => awsError('ThrottlingException', 400)));
-
-    const { error } = await settle(service.execute('dynamodb', operation, { deadline: deadlineIn(5000) }));
+    const { error } = await settle(service.execute('tiingo', operation, { deadline: deadlineIn(5000) }));
 
     expect(operation).toHaveBeenCalledTimes(3);
     const [first, second, third] = operation.calledAt;
@@ -112,7 +111,68 @@ describe(ResilienceService.name, () => {
     expect(third - second).toBeGreaterThanOrEqual(500);
     expect(third - second).toBeLessThanOrEqual(1000);
     expect(error).toBeInstanceOf(DependencyThrottledError);
-    expect(error).toMatchObject({ retryAfterSeconds: 2, details: { dependency: 'dynamodb' } });
+    expect(error).toMatchObject({ retryAfterSeconds: 2, details: { dependency: 'tiingo' } });
+  });
+
+  it.each([0, 0.999])('gives the system of record 4 calls whose waits (1.75–3.5 s) outlast a 1.5 s blip (jitter %s)', async (random) => {
+    jest.spyOn(Math, 'random').mockReturnValue(random);
+    const operation = scripted(...Array.from({ length: 3 }, () => awsError('InternalServerError', 500)));
+    const { value } = await settle(service.execute('dynamodb', operation, { deadline: deadlineIn(5000) }));
+
+    expect(value).toBe('ok');
+    expect(operation).toHaveBeenCalledTimes(4);
+    const waited = operation.calledAt[3] - operation.calledAt[0];
+    expect(waited).toBeGreaterThanOrEqual(1750);
+    expect(waited).toBeLessThanOrEqual(3500);
+    expect(breakers.state('dynamodb')).toBe('CLOSED');
+  });
+
+  it('records one breaker outcome per logical call, not one per attempt', async () => {
+    const failingCall = () =>
+      settle(service.execute('dynamodb_cache', scripted(...Array.from({ length: 3 }, () => awsError('InternalServerError', 500))), { deadline: deadlineIn(5000) }));
+    const first = await failingCall();
+
+    expect(first.error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryAfterSeconds: 5, details: { dependency: 'dynamodb' } });
+    expect(breakers.state('dynamodb_cache')).toBe('CLOSED');
+    await failingCall();
+    expect(breakers.state('dynamodb_cache')).toBe('CLOSED');
+    await failingCall();
+    expect(breakers.state('dynamodb_cache')).toBe('OPEN');
+  });
+
+  it.each<[string, Error]>([
+    ['a DNS failure', Object.assign(new Error('getaddrinfo ENOTFOUND dynamodb.invalid'), { code: 'ENOTFOUND' })],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+    ['a failed credential refresh', Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })],
+  ])('retries %s and answers DEPENDENCY_UNAVAILABLE with Retry-After, never the raw error', async (_label, failure) => {
+    const operation = scripted(...Array.from({ length: 4 }, () => failure));
+    const { error } = await settle(service.execute('dynamodb', operation, { deadline: deadlineIn(5000) }));
+
+    expect(operation).toHaveBeenCalledTimes(4);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect(error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryAfterSeconds: 5, details: { dependency: 'dynamodb' } });
+  });
+
+  it('does not count a timeout against the breaker when the request had spent its budget before the call', async () => {
+    const hung = () => new Promise<string>(() => undefined);
+    for (let i = 0; i < 5; i++) {
+      // 300 ms left of the request's budget when the call starts (a slow body, a lock wait).
+      const { error } = await settle(service.execute('dynamodb_cache', hung, { deadline: deadlineIn(300) }));
+      expect(error).toBeInstanceOf(DependencyTimeoutError);
+    }
+    expect(breakers.state('dynamodb_cache')).toBe('CLOSED');
+    for (let i = 0; i < 3; i++) await settle(service.execute('dynamodb_cache', hung, { deadline: deadlineIn(3000) }));
+    expect(breakers.state('dynamodb_cache')).toBe('OPEN');
+  });
+
+  it('answers THROTTLED after one call, with the dependency\'s Retry-After, when the caller asks not to retry throttling', async () => {
+    const operation = scripted(Object.assign(new Error('429'), { status: 429, retryAfterSeconds: 40 }), awsError('ThrottlingException', 400));
+
+    const { error } = await settle(service.execute('tiingo', operation, { deadline: deadlineIn(5000), retryThrottled: false }));
+
+    expect(operation).toHaveBeenCalledTimes(1);
+    expect(error).toBeInstanceOf(DependencyThrottledError);
+    expect(error).toMatchObject({ retryAfterSeconds: 40 });
   });
 
   it('stops retrying when the next wait would pass the deadline, reporting the last failure', async () => {
@@ -139,6 +199,18 @@ describe(ResilienceService.name, () => {
     expect(hung).toHaveBeenCalledTimes(1);
   });
 
+  it('answers the outage (503), not a timeout, when the deadline cuts off a retry of it', async () => {
+    let calls = 0;
+    const failsThenHangs = jest.fn((_signal: AbortSignal) =>
+      ++calls === 1 ? Promise.reject(Object.assign(new Error('no creds'), { name: 'CredentialsProviderError' })) : new Promise<string>(() => undefined),
+    );
+    const { error } = await settle(service.execute('dynamodb', failsThenHangs, { deadline: deadlineIn(2000) }));
+
+    expect(failsThenHangs).toHaveBeenCalledTimes(2);
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect(error).toMatchObject({ retryAfterSeconds: 5, details: { dependency: 'dynamodb' } });
+  });
+
   it('answers DEPENDENCY_UNAVAILABLE after retrying an outage that does not trip the breaker', async () => {
     const failures = Array.from({ length: 3 }, () => awsError('ServiceUnavailable', 503));
     const operation = scripted(...failures);
@@ -151,17 +223,35 @@ describe(ResilienceService.name, () => {
   });
 
   it('fails fast while the breaker is open, with its remaining cool-down as Retry-After', async () => {
-    const outage = scripted(...Array.from({ length: 3 }, () => awsError('InternalServerError', 500)));
-    const first = await settle(service.execute('dynamodb', outage, { deadline: deadlineIn(5000) }));
-    expect(first.error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryAfterSeconds: 60 });
+    for (let i = 0; i < 3; i++) {
+      const outage = scripted(...Array.from({ length: 3 }, () => awsError('InternalServerError', 500)));
+      await settle(service.execute('dynamodb_cache', outage, { deadline: deadlineIn(5000) }));
+    }
+    expect(breakers.state('dynamodb_cache')).toBe('OPEN');
     jest.advanceTimersByTime(20_500);
     const operation = scripted();
 
-    const { error } = await settle(service.execute('dynamodb', operation, { deadline: deadlineIn(5000) }));
+    const { error } = await settle(service.execute('dynamodb_cache', operation, { deadline: deadlineIn(5000) }));
 
     expect(operation).not.toHaveBeenCalled();
     expect(error).toBeInstanceOf(DependencyUnavailableError);
     expect(error).toMatchObject({ retryAfterSeconds: 40, details: { dependency: 'dynamodb' } });
+  });
+
+  it('stops retrying once other calls opened the breaker, answering with its cool-down', async () => {
+    let callsSeen = 0;
+    const operation = jest.fn(async (_signal: AbortSignal) => {
+      callsSeen += 1;
+      if (callsSeen === 1) {
+        // While this call waits to retry, three others fail and open the breaker.
+        for (let i = 0; i < 3; i++) await breakers.execute('dynamodb_cache', () => Promise.reject(awsError('InternalServerError', 500))).catch(() => undefined);
+      }
+      throw awsError('InternalServerError', 500);
+    });
+    const { error } = await settle(service.execute('dynamodb_cache', operation, { deadline: deadlineIn(5000) }));
+
+    expect(operation).toHaveBeenCalledTimes(1);
+    expect(error).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryAfterSeconds: 60 });
   });
 
   it('uses the deadline of the current request when the caller passes none', async () => {

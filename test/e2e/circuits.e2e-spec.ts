@@ -41,10 +41,10 @@ describe('GET /health/circuits', () => {
   it('reports every breaker without a token, closed at start, and exports them in /metrics', async () => {
     const res = await request(ctx.testApp.server).get('/health/circuits').expect(200);
 
-    expect(res.body).toEqual({ circuits: { dynamodb: 'CLOSED', s3: 'CLOSED', tiingo: 'CLOSED', finnhub: 'CLOSED' } });
+    expect(res.body).toEqual({ circuits: { dynamodb: 'CLOSED', dynamodb_cache: 'CLOSED', s3: 'CLOSED', tiingo: 'CLOSED', finnhub: 'CLOSED' } });
     expect(res.headers['cache-control']).toBe('no-store');
     const metrics = await request(ctx.testApp.server).get('/metrics').expect(200);
-    for (const name of ['dynamodb', 's3', 'tiingo', 'finnhub']) {
+    for (const name of ['dynamodb', 'dynamodb_cache', 's3', 'tiingo', 'finnhub']) {
       expect(metrics.text).toContain(`circuit_breaker_state{name="${name}"} 0`);
       expect(metrics.text).toContain(`circuit_breaker_open_total{name="${name}"} 0`);
     }
@@ -75,7 +75,13 @@ describe('dynamodb circuit breaker when DynamoDB Local stops and restarts', () =
     dynamodbLocal = await startDynamoDbLocal({ dbPath: dataDir });
     aws = await createTestAwsResources();
     testApp = await startTestApp(
-      { ...aws.env, AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint, CIRCUIT_DYNAMODB_HALF_OPEN_AFTER_MS: String(coolDownMs) },
+      {
+        ...aws.env,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamodbLocal.endpoint,
+        CIRCUIT_DYNAMODB_HALF_OPEN_AFTER_MS: String(coolDownMs),
+        // Two failed calls (not attempts) are enough here, so the test needs two requests, not ten.
+        CIRCUIT_DYNAMODB_MINIMUM_CALLS: '2',
+      },
       { controllers: [DynamoDbProbeController] },
     );
     attempts = countSdkRequests(testApp.app.get(AwsClients).dynamodb);
@@ -108,11 +114,14 @@ describe('dynamodb circuit breaker when DynamoDB Local stops and restarts', () =
     expect(outage.status).toBe(503);
     expect(outage.body).toMatchObject({ status: 503, code: 'DEPENDENCY_UNAVAILABLE', details: { dependency: 'dynamodb' } });
     expect(Number(outage.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(await circuits()).toMatchObject({ dynamodb: 'OPEN', s3: 'CLOSED' });
+    // One logical call failed (after 3 retries): one outcome, below the minimum of calls.
+    expect(await circuits()).toMatchObject({ dynamodb: 'CLOSED' });
+    expect((await request(testApp.server).get('/test/dynamodb')).status).toBe(503);
+    expect(await circuits()).toMatchObject({ dynamodb: 'OPEN', dynamodb_cache: 'CLOSED', s3: 'CLOSED' });
     const metrics = (await request(testApp.server).get('/metrics').expect(200)).text;
     expect(metrics).toContain('circuit_breaker_state{name="dynamodb"} 1');
     expect(metrics).toContain('circuit_breaker_open_total{name="dynamodb"} 1');
-    expect(metrics).toContain('dependency_retries_total{dependency="dynamodb"} 2');
+    expect(metrics).toContain('dependency_retries_total{dependency="dynamodb"} 6');
 
     const attemptsBefore = attempts.count;
     const failFast = await request(testApp.server).get('/test/dynamodb');

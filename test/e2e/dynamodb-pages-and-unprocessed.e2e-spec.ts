@@ -1,7 +1,7 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { WriteBehindQueue } from '../../src/ohlc/cache/write-behind';
+import { WriteBehindQueue } from '../../src/ohlc/fetch/write-behind';
 import { CONFIGURATIONS, createConfiguration, validBody } from '../support/configurations';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';

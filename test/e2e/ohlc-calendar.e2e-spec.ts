@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { BarMinutes, NYSE_SCHEDULE_SPANS, nyseBarStarts, nyseClosedWeekdays, nyseTradingDays } from '../support/nyse-schedule';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -32,7 +32,7 @@ describe('OHLC candles on NYSE edge days (e2e)', () => {
     simulator = await startMarketDataSimulator({ clock: () => NOW });
     testApp = await startTestApp(
       { ...resources.env, ...simulatorEnv(simulator) },
-      { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: () => NOW }) },
+      { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: () => NOW }) },
     );
     auth = await testApp.bearer('calendar-user');
   });

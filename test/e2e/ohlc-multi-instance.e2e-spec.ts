@@ -28,7 +28,7 @@ describe('OHLC candles across service processes (e2e)', () => {
     auth = `Bearer ${await signTestToken('user-1')}`;
     // A cold process needs seconds for its first request (JIT, sockets); the lock waiters' 3 s
     // budget is meant for the fetch, not for that.
-    await Promise.all(services.map((service, i) => ohlc(service, `WRM${'ABC'[i]}`, { start_date: '2026-08-03', end_date: '2026-08-07' }).expect(200)));
+    await Promise.all(services.map((service, i) => ohlc(service, ['KO', 'PEP', 'MO'][i], { start_date: '2026-08-03', end_date: '2026-08-07' }).expect(200)));
     simulator.reset();
   }, 120_000);
   afterEach(() => simulator.reset());
@@ -75,5 +75,51 @@ describe('OHLC candles across service processes (e2e)', () => {
 
     expect(source).toBe('tiingo');
     expect(simulator.calls()).toBe(2);
+  });
+
+  it('asks the providers once for a listed ticker they do not know, whatever 100 requests over 3 processes do', async () => {
+    simulator.unknownTickers(['DOW']);
+    simulator.setLatency('tiingo', 300);
+    const query = { resolution: 'D', start_date: '2026-10-05', end_date: '2026-10-16' };
+
+    const concurrent = await Promise.all(Array.from({ length: 50 }, (_, i) => ohlc(services[i % 3], 'DOW', query)));
+    const later = [];
+    for (let i = 0; i < 50; i++) later.push(await ohlc(services[i % 3], 'DOW', { ...query, start_date: `2026-09-${String(1 + (i % 28)).padStart(2, '0')}` }));
+
+    expect([...concurrent, ...later].map((res) => res.status)).toEqual(Array(100).fill(404));
+    expect(concurrent[0].body.code).toBe('TICKER_NOT_FOUND');
+    expect(simulator.calls()).toBe(1);
+  });
+
+  it('after a DELETE during a slow in-flight fetch, no process serves what that fetch brought', async () => {
+    const query = { resolution: 'D', start_date: '2026-07-06', end_date: '2026-07-10' };
+    const [deleting, fetching, reading] = services;
+    const admin = `Bearer ${await signTestToken('admin-1', { roles: ['admin'] })}`;
+    // The provider holds the fetch until the DELETE has been answered: in flight by construction.
+    simulator.hang('tiingo', true);
+    const inFlight = ohlc(fetching, 'CRM', query).then((res) => res);
+    await simulator.waitForCalls(1);
+
+    const startedAt = performance.now();
+    await request(deleting.url).delete('/api/v2/tickers/CRM/ohlc/cache').set('Authorization', admin).expect(204);
+    // For the report: the DELETE does not wait for the fetch in flight on another process.
+    console.log(`DELETE during an in-flight fetch answered in ${Math.round(performance.now() - startedAt)} ms`);
+    simulator.hang('tiingo', false);
+    expect((await inFlight).status).toBe(200);
+    // The in-flight fetch's write-behind sees the new epoch and drops its candles: nothing to serve.
+    await fetching.waitForLog((line) => line.msg === 'write-behind of an invalidated fetch dropped');
+    simulator.reset();
+    simulator.failWith('tiingo', 503);
+    simulator.failWith('finnhub', 503);
+    const answers = await Promise.all([ohlc(deleting, 'CRM', query), ohlc(reading, 'CRM', query)]);
+    // The fetching process kept the in-flight answer in memory under the old epoch; it drops it
+    // as soon as it re-reads the epoch (every 4 s at most).
+    const fromFetching = await eventually('the fetching process drops its old-epoch copy', async () => {
+      const res = await ohlc(fetching, 'CRM', query);
+      return res.status === 200 ? undefined : res;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+
+    expect(answers.map((res) => res.status)).toEqual([503, 503]);
+    expect(fromFetching.status).toBe(503);
   });
 });

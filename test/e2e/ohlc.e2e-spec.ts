@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { WriteBehindQueue } from '../../src/ohlc/cache/write-behind';
-import { OhlcClock } from '../../src/ohlc/ohlc-clock';
+import { WriteBehindQueue } from '../../src/ohlc/fetch/write-behind';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { nyseTradingDays } from '../support/nyse-schedule';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -21,7 +21,7 @@ describe('OHLC candles (e2e)', () => {
   let publishLagMs = 0;
 
   const startApp = (): Promise<TestApp> =>
-    startTestApp(env, { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) });
+    startTestApp(env, { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) });
   const ohlc = (app: TestApp, ticker: string, query: Record<string, string>) =>
     request(app.server).get(`/api/v2/tickers/${ticker}/ohlc`).query(query).set('Authorization', auth);
   /** Write-behind is not awaited by responses; tests that read DynamoDB next wait for it. */
@@ -159,7 +159,7 @@ describe('OHLC candles (e2e)', () => {
     const deadlineMs = 1500;
     const shortDeadline = await startTestApp(
       { ...env, REQUEST_DEADLINE_MS: String(deadlineMs) },
-      { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) },
+      { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) },
     );
     try {
       clock.set('2026-11-30T16:00:00.000Z'); // 11:00 ET: today's session is open
@@ -189,7 +189,7 @@ describe('OHLC candles (e2e)', () => {
       // hung providers used up the request's whole deadline.
       const restarted = await startTestApp(
         { ...env, REQUEST_DEADLINE_MS: String(deadlineMs) },
-        { overrides: (builder) => builder.overrideProvider(OhlcClock).useValue({ now: clock.now }) },
+        { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: clock.now }) },
       );
       try {
         const fromDynamo = await ohlc(restarted, 'QCOM', { resolution: '5', range: '1D' });
@@ -219,12 +219,17 @@ describe('OHLC candles (e2e)', () => {
     expect(res.headers['retry-after']).toBe('5');
   });
 
-  it('answers 404 TICKER_NOT_FOUND for a ticker the providers do not know', async () => {
-    const res = await ohlc(testApp, 'ZZZZ', { start_date: '2026-11-02', end_date: '2026-11-06' });
+  it('answers 404 TICKER_NOT_FOUND for a listed ticker the providers do not know, and asks them only once', async () => {
+    simulator.unknownTickers(['DOW']);
 
-    expect(res.status).toBe(404);
-    expect(res.body.code).toBe('TICKER_NOT_FOUND');
-    expect(simulator.calls('finnhub')).toBe(0);
+    const first = await ohlc(testApp, 'DOW', { start_date: '2026-11-02', end_date: '2026-11-06' });
+    const again = await ohlc(testApp, 'DOW', { start_date: '2026-10-05', end_date: '2026-10-09' });
+
+    for (const res of [first, again]) {
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('TICKER_NOT_FOUND');
+    }
+    expect(simulator.calls()).toBe(1);
   });
 
   it('lets only admins clear a ticker, after which the next answer comes from a provider', async () => {

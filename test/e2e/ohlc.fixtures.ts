@@ -10,6 +10,7 @@ export function simulatorEnv(simulator: MarketDataSimulator): Record<string, str
     QUOTA_TIINGO_HOUR_LIMIT: '100000',
     QUOTA_TIINGO_DAY_LIMIT: '100000',
     QUOTA_FINNHUB_MINUTE_LIMIT: '100000',
+    OHLC_USER_UPSTREAM_PER_HOUR: '100000',
     // Suites break providers on purpose; their breakers must not stay open for the next test.
     CIRCUIT_TIINGO_FAILURE_THRESHOLD: '1000',
     CIRCUIT_FINNHUB_FAILURE_THRESHOLD: '1000',
@@ -26,7 +27,7 @@ export interface CandleBody {
   candles: Array<{ date: string; open: number; high: number; low: number; close: number; volume: number }>;
 }
 
-/** A mutable market clock shared by the service (OhlcClock override) and the simulator. */
+/** A mutable market clock shared by the service (Clock override) and the simulator. */
 export class TestClock {
   constructor(private current: Date) {}
   now = (): Date => new Date(this.current.getTime());

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { bootstrapAwsResources } from '../../scripts/local-stack/bootstrap';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from '../../scripts/local-stack/dynamodb-local';
+import { eventually } from '../support/eventually';
 import { createTestAwsResources } from '../support/test-resources';
 import { startServiceProcess } from '../support/service-process';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -91,13 +92,14 @@ describe('readiness follows DynamoDB', () => {
     await request(testApp.server).get('/health/ready').expect(200);
 
     await dynamo.stop();
-    const down = await request(testApp.server).get('/health/ready');
-    expect(down.status).toBe(503);
-    expect(down.headers['retry-after']).toBe('5');
-    expect(down.body.status).toBe('error');
+    // Probes are answered from a result up to HEALTH_READY_CACHE_MS old: poll for the change.
+    let down: request.Response | undefined;
+    await eventually('readiness turns 503', async () => (down = await request(testApp.server).get('/health/ready')).status === 503);
+    expect(down!.headers['retry-after']).toBe('5');
+    expect(down!.body.status).toBe('error');
 
     dynamo = await startDynamoDbLocal({ port: dynamo.port, dbPath: dataDir });
-    await request(testApp.server).get('/health/ready').expect(200);
+    await eventually('readiness turns 200', async () => (await request(testApp.server).get('/health/ready')).status === 200);
   });
 });
 

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, cpSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -62,7 +62,8 @@ describe('runtime image contents', () => {
     await run(process.execPath, [join(buildDir, 'dist/scripts/runtime-files.js'), '--dist', join(buildDir, 'dist'), '--copy-to', imageDir], { cwd: ROOT });
     runtime = collectRuntimeFiles(join(buildDir, 'dist'));
     // The rest of the runtime stage: package.json and the ticker list. node_modules is the
-    // project's, reached through NODE_PATH (never linked in: the permission changes below would follow a link).
+    // project's, mirrored beside the image (see mirrorNodeModules) where Node's lookup finds it.
+    mirrorNodeModules(join(ROOT, 'node_modules'), join(work, 'node_modules'));
     cpSync(join(ROOT, 'package.json'), join(imageDir, 'package.json'));
     mkdirSync(join(imageDir, 'fixtures'));
     cpSync(join(ROOT, 'fixtures/us-symbols.json'), join(imageDir, 'fixtures/us-symbols.json'));
@@ -113,7 +114,7 @@ describe('runtime image contents', () => {
         cwd: imageDir,
         ...RUNTIME_USER,
         env: {
-          PATH: process.env.PATH, NODE_PATH: join(ROOT, 'node_modules'), AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: target.region,
+          PATH: process.env.PATH, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: target.region,
           AWS_ENDPOINT_URL_DYNAMODB: target.dynamodbEndpoint, AWS_ENDPOINT_URL_S3: target.s3Endpoint,
           USERS_TABLE: target.tables.users, OHLC_CACHE_TABLE: target.tables.ohlcCache, QUOTA_TABLE: target.tables.quota, TICKER_LIST_BUCKET: target.bucket,
         },
@@ -136,7 +137,7 @@ describe('runtime image contents', () => {
     const child = spawn(node, ['dist/src/main.js'], {
       cwd: imageDir,
       ...RUNTIME_USER,
-      env: { PATH: process.env.PATH, NODE_PATH: join(ROOT, 'node_modules'), AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', ...baseTestEnv(), ...resources.env, NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: String(port) },
+      env: { PATH: process.env.PATH, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', ...baseTestEnv(), ...resources.env, NODE_ENV: 'production', LOG_LEVEL: 'info', PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -176,6 +177,29 @@ function reachableNode(work: string): string {
     chmodSync(target, 0o755);
   }
   return target;
+}
+
+/**
+ * The project's node_modules, rebuilt under `to` from hard links: the unprivileged runtime user
+ * may not be able to reach the checkout at all (a CI clone in a 0700 temporary directory), and
+ * in the image node_modules sits beside dist/ anyway. Links share the originals' inodes, so
+ * nothing here may ever change their modes; only new directories are created.
+ */
+function mirrorNodeModules(from: string, to: string): void {
+  mkdirSync(to, { mode: 0o755 });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    const target = join(to, entry.name);
+    if (entry.isDirectory()) mirrorNodeModules(source, target);
+    else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else if (entry.isFile()) {
+      try {
+        linkSync(source, target);
+      } catch {
+        copyFileSync(source, target);
+      }
+    }
+  }
 }
 
 /** Like the image for the `node` user: no write permission anywhere under it. */

@@ -1,6 +1,6 @@
 import { DependencyThrottledError } from '../../src/common/errors/dependency.errors';
-import { MarketDataThrottledError } from '../../src/ohlc/ohlc.errors';
-import { MarketDataService } from '../../src/ohlc/providers';
+import { MarketDataThrottledError } from '../../src/market-data/market-data.errors';
+import { MarketDataService } from '../../src/market-data/market-data.service';
 import { QuotaService } from '../../src/quota/quota.service';
 import { useMarketDataSuite } from '../support/market-data-test-module';
 import { FakeQuotaClock } from '../support/quota-test-module';

@@ -1,6 +1,6 @@
 import { DependencyUnavailableError } from '../../src/common/errors/dependency.errors';
-import { MarketDataUnavailableError, TickerNotFoundError } from '../../src/ohlc/ohlc.errors';
-import { MarketDataService } from '../../src/ohlc/providers';
+import { MarketDataUnavailableError, TickerNotFoundError } from '../../src/market-data/market-data.errors';
+import { MarketDataService } from '../../src/market-data/market-data.service';
 import { MetricsRegistry } from '../../src/observability/metrics.registry';
 import { useMarketDataSuite } from '../support/market-data-test-module';
 import { newYorkDateOf } from '../support/nyse-schedule';

@@ -53,7 +53,7 @@ describe(`${QuotaService.name} across OS processes`, () => {
       QUOTA_TIINGO_DAY_LIMIT: '100000',
       // Counting is under test, not latency: 1000 transactions queue up in DynamoDB Local.
       REQUEST_DEADLINE_MS: '60000',
-      CIRCUIT_DYNAMODB_FAILURE_THRESHOLD: '1000',
+      CIRCUIT_DYNAMODB_MINIMUM_CALLS: '1000000',
     };
   }, 120_000);
   afterAll(async () => {

@@ -23,7 +23,7 @@ describe(`${QuotaService.name} when DynamoDB applies a reservation but its answe
         QUOTA_TIINGO_HOUR_LIMIT: '3',
         QUOTA_FINNHUB_MINUTE_LIMIT: '2',
         REQUEST_DEADLINE_MS: '20000',
-        CIRCUIT_DYNAMODB_FAILURE_THRESHOLD: '1000',
+        CIRCUIT_DYNAMODB_MINIMUM_CALLS: '1000',
       },
       clock,
     );

@@ -30,7 +30,7 @@ describe(QuotaService.name, () => {
         // These tests are about counting, not latency: DynamoDB Local serialises transactions, so
         // 200 at once need time, and its slow socket accepts at start must not trip the breaker.
         REQUEST_DEADLINE_MS: '30000',
-        CIRCUIT_DYNAMODB_FAILURE_THRESHOLD: '1000',
+        CIRCUIT_DYNAMODB_MINIMUM_CALLS: '1000000',
         QUOTA_TIINGO_HOUR_LIMIT: '100',
         QUOTA_TIINGO_DAY_LIMIT: '100000',
         QUOTA_FINNHUB_MINUTE_LIMIT: '100',

@@ -101,32 +101,44 @@ describe(`${ResilienceService.name} against real SDK clients`, () => {
       return { resilience: testApp.app.get(ResilienceService), dynamodb: testApp.app.get(AwsClients).dynamodb };
     }
 
-    it('sends exactly 3 HTTP requests for a throttled operation, then reports THROTTLED', async () => {
+    it('sends exactly 4 HTTP requests for a throttled system-of-record operation, then reports THROTTLED', async () => {
       const { resilience, dynamodb } = await appAgainst(throttling.endpoint);
       const attempts = countSdkRequests(dynamodb);
 
       const outcome = resilience.execute('dynamodb', getItem(dynamodb, 'any-table'));
 
       await expect(outcome).rejects.toBeInstanceOf(DependencyThrottledError);
-      expect(attempts.count).toBe(3);
+      expect(attempts.count).toBe(4);
     });
 
-    it('sends exactly 3 HTTP requests for a 500, opens the breaker, then sends none while it is open', async () => {
+    it('counts each cache call once (2 HTTP requests each), opens after 3 failed calls, then sends none while open', async () => {
       const { resilience, dynamodb } = await appAgainst(failing.endpoint);
       const attempts = countSdkRequests(dynamodb);
 
-      await expect(resilience.execute('dynamodb', getItem(dynamodb, 'any-table'))).rejects.toBeInstanceOf(
-        DependencyUnavailableError,
-      );
-      expect(attempts.count).toBe(3);
+      for (let call = 0; call < 3; call++) {
+        await expect(resilience.execute('dynamodb_cache', getItem(dynamodb, 'any-table'))).rejects.toBeInstanceOf(
+          DependencyUnavailableError,
+        );
+      }
+      expect(attempts.count).toBe(6);
 
-      const whileOpen = await resilience.execute('dynamodb', getItem(dynamodb, 'any-table')).catch((e: unknown) => e);
+      const whileOpen = await resilience.execute('dynamodb_cache', getItem(dynamodb, 'any-table')).catch((e: unknown) => e);
 
       expect(whileOpen).toBeInstanceOf(DependencyUnavailableError);
       expect(whileOpen).toMatchObject({ details: { dependency: 'dynamodb' } });
       // Retry-After is what is left of the default 60 s cool-down.
       expect((whileOpen as DependencyUnavailableError).retryAfterSeconds).toBeGreaterThan(50);
-      expect(attempts.count).toBe(3);
+      expect(attempts.count).toBe(6);
+    });
+
+    it('keeps the system-of-record breaker closed for one failed call after its 4 HTTP requests', async () => {
+      const { resilience, dynamodb } = await appAgainst(failing.endpoint);
+      const attempts = countSdkRequests(dynamodb);
+
+      await expect(resilience.execute('dynamodb', getItem(dynamodb, 'any-table'))).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retryAfterSeconds: 5 });
+      expect(attempts.count).toBe(4);
+      await expect(resilience.execute('dynamodb', getItem(dynamodb, 'any-table'))).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(attempts.count).toBe(8);
     });
   });
 

@@ -12,6 +12,28 @@ export const THROTTLING_RESPONSE = {
   }),
 } as const;
 
+/** What DynamoDB answers when it fails on its side. */
+export const INTERNAL_ERROR_RESPONSE = {
+  status: 500,
+  contentType: 'application/x-amz-json-1.0',
+  body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' }),
+} as const;
+
+/** Faults applied from now on until changed, each to a random share of the matching requests. */
+export interface FaultPlan {
+  /** Share (0–1) answered 500 InternalServerError. */
+  readonly errorShare?: number;
+  /** Share (0–1) answered 400 ThrottlingException. */
+  readonly throttleShare?: number;
+  /** Added before forwarding, to `latencyShare` (default all) of the requests. */
+  readonly latencyMs?: number;
+  readonly latencyShare?: number;
+  /** Every connection is dropped without an answer, as when DynamoDB is stopped or unreachable. */
+  readonly down?: boolean;
+  /** Only requests for this operation (e.g. 'TransactWriteItems'); all when omitted. */
+  readonly operation?: string;
+}
+
 export interface DynamoDbFaultProxy {
   /** Point AWS_ENDPOINT_URL_DYNAMODB here. */
   readonly endpoint: string;
@@ -25,6 +47,11 @@ export interface DynamoDbFaultProxy {
    * for as long as the test wants, without any timing guess. `held()` resolves once one is parked.
    */
   hold(operation: string): { held(): Promise<void>; release(): void };
+  /** Switches the faults at run time; `{}` (or clearFaults) lets everything through again. */
+  setFaults(plan: FaultPlan): void;
+  clearFaults(): void;
+  /** Requests answered with an injected 500, throttle or dropped connection so far. */
+  injected(): number;
   /**
    * Answers the next `count` BatchWriteItem requests with 200 and every item back in
    * `UnprocessedItems`, as DynamoDB does when a batch meets a throttled partition; nothing is written.
@@ -73,16 +100,39 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
   const received: string[] = [];
   const holds: Array<{ operation: string; parked: Array<() => void>; released: boolean; onParked: Array<() => void> }> = [];
 
-  const throttle = (req: IncomingMessage, res: ServerResponse): void => {
+  let plan: FaultPlan = {};
+  let injectedCount = 0;
+  // Random, as real throttling is: an exact every-third-request pattern would never fail a call twice in a row.
+  const due = (share: number | undefined): boolean => share !== undefined && share > 0 && Math.random() < share;
+
+  const answer = (req: IncomingMessage, res: ServerResponse, canned: { status: number; contentType: string; body: string }): void => {
+    injectedCount += 1;
     // Drain the body first so the client's keep-alive socket stays usable.
     req.resume();
     req.once('end', () => {
-      res.writeHead(THROTTLING_RESPONSE.status, {
-        'content-type': THROTTLING_RESPONSE.contentType,
-        'content-length': Buffer.byteLength(THROTTLING_RESPONSE.body),
-      });
-      res.end(THROTTLING_RESPONSE.body);
+      res.writeHead(canned.status, { 'content-type': canned.contentType, 'content-length': Buffer.byteLength(canned.body) });
+      res.end(canned.body);
     });
+  };
+  const throttle = (req: IncomingMessage, res: ServerResponse): void => answer(req, res, THROTTLING_RESPONSE);
+
+  /** Applies the current plan; true when the request was answered (or dropped) by a fault. */
+  const injectFault = (target: string, req: IncomingMessage, res: ServerResponse): boolean => {
+    if (!matches(target, plan.operation)) return false;
+    if (plan.down) {
+      injectedCount += 1;
+      req.socket.destroy();
+      return true;
+    }
+    if (due(plan.errorShare)) {
+      answer(req, res, INTERNAL_ERROR_RESPONSE);
+      return true;
+    }
+    if (due(plan.throttleShare)) {
+      throttle(req, res);
+      return true;
+    }
+    return false;
   };
 
   const pass = (req: IncomingMessage, res: ServerResponse): void => {
@@ -152,6 +202,14 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
   const server = createServer((req, res) => {
     const target = operationOf(req);
     received.push(target);
+    if (injectFault(target, req, res)) return;
+    if (plan.latencyMs && matches(target, plan.operation) && due(plan.latencyShare ?? 1)) {
+      setTimeout(() => route(target, req, res), plan.latencyMs);
+      return;
+    }
+    route(target, req, res);
+  });
+  const route = (target: string, req: IncomingMessage, res: ServerResponse): void => {
     const hold = holds.find((h) => !h.released && matches(target, h.operation));
     if (hold !== undefined) {
       hold.parked.push(() => pass(req, res));
@@ -181,13 +239,22 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     }
     rule.remaining -= 1;
     throttle(req, res);
-  });
+  };
+  // A dropped connection is the point of `down`; the socket error it causes is expected.
+  server.on('clientError', (_error, socket) => socket.destroy());
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    setFaults(next) {
+      plan = { ...next };
+    },
+    clearFaults() {
+      plan = {};
+    },
+    injected: () => injectedCount,
     throttleNext(count, operation) {
       rules.push({ remaining: count, operation });
     },

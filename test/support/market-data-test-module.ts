@@ -4,11 +4,10 @@ import { CommonModule } from '../../src/common/common.module';
 import { ConfigModule } from '../../src/config/config.module';
 import { Settings } from '../../src/config/settings';
 import { InfrastructureModule } from '../../src/infrastructure/infrastructure.module';
-import { MarketCalendar } from '../../src/ohlc/market-calendar';
-import { marketDataProviders, MarketDataService } from '../../src/ohlc/providers';
-import { QuotaClock } from '../../src/quota/quota-clock';
-import { QuotaModule } from '../../src/quota/quota.module';
-import { ResilienceModule } from '../../src/resilience/resilience.module';
+import { MarketCalendar } from '../../src/market-calendar/market-calendar';
+import { MarketDataModule } from '../../src/market-data/market-data.module';
+import { MarketDataService } from '../../src/market-data/market-data.service';
+import { Clock } from '../../src/resilience/clock';
 import { startMarketDataSimulator, type MarketDataSimulator } from './market-data-simulator';
 import { createTestAwsResources, type TestAwsResources } from './test-resources';
 import { testSettings } from './test-settings';
@@ -21,7 +20,7 @@ export interface MarketDataTestOptions {
   /** Variables on top of the simulator's URLs and keys and a 2 s request deadline. */
   readonly env?: Record<string, string>;
   /** Replaces the real quota clock, e.g. to give every test fresh quota windows. */
-  readonly quotaClock?: QuotaClock;
+  readonly quotaClock?: Clock;
 }
 
 export interface MarketDataTestContext {
@@ -30,7 +29,7 @@ export interface MarketDataTestContext {
 }
 
 /**
- * The real market-data providers with their quota, resilience and AWS dependencies, without HTTP,
+ * The real MarketDataModule with its quota, resilience and AWS dependencies, without HTTP,
  * pointed at the simulator. The caller closes `moduleRef`.
  */
 export async function startMarketDataModule(options: MarketDataTestOptions): Promise<MarketDataTestContext> {
@@ -44,13 +43,15 @@ export async function startMarketDataModule(options: MarketDataTestOptions): Pro
     REQUEST_DEADLINE_MS: '2000',
     ...options.env,
   });
+  // The real module, as the app wires it; only the calendar's "now" and the quota clock are replaced.
   const builder = Test.createTestingModule({
-    imports: [ConfigModule, LoggerModule.forRoot({ pinoHttp: { level: 'silent' } }), CommonModule, InfrastructureModule, ResilienceModule, QuotaModule],
-    providers: [{ provide: MarketCalendar, useValue: new MarketCalendar(() => now) }, ...marketDataProviders],
+    imports: [ConfigModule, LoggerModule.forRoot({ pinoHttp: { level: 'silent' } }), CommonModule, InfrastructureModule, MarketDataModule],
   })
     .overrideProvider(Settings)
-    .useValue(settings);
-  const moduleRef = await (quotaClock ? builder.overrideProvider(QuotaClock).useValue(quotaClock) : builder).compile();
+    .useValue(settings)
+    .overrideProvider(MarketCalendar)
+    .useValue(new MarketCalendar(() => now));
+  const moduleRef = await (quotaClock ? builder.overrideProvider(Clock).useValue(quotaClock) : builder).compile();
   await moduleRef.init();
   return { moduleRef, service: moduleRef.get(MarketDataService) };
 }

@@ -5,14 +5,14 @@ import { ConfigModule } from '../../src/config/config.module';
 import { Settings } from '../../src/config/settings';
 import { InfrastructureModule } from '../../src/infrastructure/infrastructure.module';
 import { MetricsRegistry } from '../../src/observability/metrics.registry';
-import { QuotaClock } from '../../src/quota/quota-clock';
+import { Clock } from '../../src/resilience/clock';
 import { QuotaModule } from '../../src/quota/quota.module';
 import { QuotaService } from '../../src/quota/quota.service';
 import { ResilienceModule } from '../../src/resilience/resilience.module';
 import { testSettings } from './test-settings';
 
 /** A clock the test moves by hand, to cross window boundaries without waiting. */
-export class FakeQuotaClock extends QuotaClock {
+export class FakeQuotaClock extends Clock {
   constructor(private current: Date) {
     super();
   }
@@ -38,7 +38,7 @@ export interface QuotaTestContext {
 }
 
 /** The real quota module and its real dependencies (DynamoDB through AwsClients), without HTTP. */
-export async function startQuotaModule(env: Record<string, string>, clock: QuotaClock): Promise<QuotaTestContext> {
+export async function startQuotaModule(env: Record<string, string>, clock: Clock): Promise<QuotaTestContext> {
   const settings = testSettings(env);
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -52,7 +52,7 @@ export async function startQuotaModule(env: Record<string, string>, clock: Quota
   })
     .overrideProvider(Settings)
     .useValue(settings)
-    .overrideProvider(QuotaClock)
+    .overrideProvider(Clock)
     .useValue(clock)
     .compile();
   await moduleRef.init();

@@ -14,7 +14,7 @@ const { createInterface } = require('node:readline');
 const dist = join(__dirname, '..', '..', 'dist', 'src');
 const { Test } = require('@nestjs/testing');
 const { AppModule } = require(join(dist, 'app.module.js'));
-const { QuotaClock } = require(join(dist, 'quota', 'quota-clock.js'));
+const { Clock } = require(join(dist, 'resilience', 'clock.js'));
 const { QuotaService } = require(join(dist, 'quota', 'quota.service.js'));
 const { QuotaExhaustedError } = require(join(dist, 'quota', 'quota.errors.js'));
 
@@ -22,7 +22,7 @@ async function main() {
   const now = new Date(process.argv[2]);
   const count = Number(process.argv[3]);
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-    .overrideProvider(QuotaClock)
+    .overrideProvider(Clock)
     .useValue({ now: () => new Date(now) })
     .compile();
   await moduleRef.init();

@@ -34,6 +34,7 @@ export function httpStatusFor(code: ErrorCode): number {
     case 'PAYLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case 'THROTTLED':
+    case 'RATE_LIMITED':
       return HttpStatus.TOO_MANY_REQUESTS;
     case 'DEPENDENCY_UNAVAILABLE':
       return HttpStatus.SERVICE_UNAVAILABLE;

@@ -4,8 +4,11 @@ import type { CircuitStateName } from '../../resilience/circuit-breaker.registry
 const STATES: CircuitStateName[] = ['CLOSED', 'OPEN', 'HALF_OPEN'];
 
 export class CircuitStatesDto {
-  @ApiProperty({ enum: STATES, example: 'CLOSED' })
+  @ApiProperty({ enum: STATES, example: 'CLOSED', description: 'DynamoDB as the system of record (configurations, quota)' })
   dynamodb!: CircuitStateName;
+
+  @ApiProperty({ enum: STATES, example: 'CLOSED', description: 'DynamoDB as the OHLC cache layer, which the providers can bypass' })
+  dynamodb_cache!: CircuitStateName;
 
   @ApiProperty({ enum: STATES, example: 'CLOSED' })
   s3!: CircuitStateName;

@@ -1,5 +1,5 @@
 import { ValidationFailedError } from '../../common/errors';
-import { MarketCalendar } from '../market-calendar';
+import { MarketCalendar } from '../../market-calendar/market-calendar';
 import { resolveOhlcSpan } from './ohlc-span';
 import { OhlcQuery } from './ohlc.query';
 
@@ -22,6 +22,10 @@ describe(resolveOhlcSpan.name, () => {
     expect(resolveOhlcSpan(query({}), calendar)).toEqual({ start: '2026-10-23', end: '2026-11-21' });
   });
 
+  it('accepts an end_date of today\'s market date', () => {
+    expect(resolveOhlcSpan(query({ start_date: '2026-11-20', end_date: '2026-11-21' }), calendar)).toEqual({ start: '2026-11-20', end: '2026-11-21' });
+  });
+
   it('uses explicit dates as given, including a span of exactly the maximum', () => {
     expect(resolveOhlcSpan(query({ resolution: '1', start_date: '2026-11-02', end_date: '2026-11-08' }), calendar)).toEqual({
       start: '2026-11-02',
@@ -36,6 +40,8 @@ describe(resolveOhlcSpan.name, () => {
     ['only one date', { start_date: '2026-11-02' }, 'end_date'],
     ['start after end', { start_date: '2026-11-03', end_date: '2026-11-02' }, 'start_date'],
     ['an impossible date', { start_date: '2026-11-31', end_date: '2026-12-01' }, 'start_date'],
+    // Today in New York is still the 21st: the 22nd has no candles yet.
+    ['an end_date after today\'s market date', { start_date: '2026-11-20', end_date: '2026-11-22' }, 'end_date'],
   ])('rejects %s', (_label, fields, field) => {
     expect(fieldsOf(() => resolveOhlcSpan(query(fields), calendar))).toContain(field);
   });

@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { FieldError, ValidationFailedError } from '../../common/errors';
-import { MARKET_ZONE, MarketCalendar } from '../market-calendar';
-import { DateSpan, MAX_SPAN_DAYS } from '../ohlc.types';
+import { MARKET_ZONE, MarketCalendar } from '../../market-calendar/market-calendar';
+import { DateSpan, MAX_SPAN_DAYS } from '../candle.model';
 import type { OhlcQuery } from './ohlc.query';
 
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
@@ -32,6 +32,8 @@ export function resolveOhlcSpan(query: OhlcQuery, calendar: MarketCalendar): Dat
   let span: DateSpan;
   if (start !== undefined && end !== undefined) {
     if (start > end) throw new ValidationFailedError([{ field: 'start_date', message: 'start_date must not be after end_date' }]);
+    // Sessions after today have no candles yet: asking for them could only spend provider quota.
+    if (end > calendar.marketToday()) throw new ValidationFailedError([{ field: 'end_date', message: 'end_date must not be after today\'s market date (America/New_York)' }]);
     span = { start, end };
   } else {
     const preset = calendar.rangeForPreset(range ?? '1M');

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString } from 'class-validator';
-import type { RangePreset } from '../market-calendar';
-import { RESOLUTIONS, type Resolution } from '../ohlc.types';
+import type { RangePreset } from '../../market-calendar/market-calendar';
+import { RESOLUTIONS, type Resolution } from '../candle.model';
 
 export const RANGE_PRESETS: readonly RangePreset[] = ['1D', '1W', '1M', '3M', '6M', 'YTD', '1Y'];
 

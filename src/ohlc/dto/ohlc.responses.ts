@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { OhlcResult } from '../ohlc.model';
-import { RESOLUTIONS, type DateSpan, type MarketDataSource, type Resolution } from '../ohlc.types';
+import type { OhlcResult } from '../candle.model';
+import { RESOLUTIONS, type DateSpan, type MarketDataSource, type Resolution } from '../candle.model';
 
 export class OhlcCandleResponse {
   @ApiProperty({ example: '2026-10-22', description: 'YYYY-MM-DD for D; UTC ISO timestamp of the bar start for intraday' })
@@ -56,4 +56,10 @@ export function toOhlcResponse(ticker: string, resolution: Resolution, span: Dat
     volume: Math.round(c.volume),
   }));
   return { ticker, resolution, start_date: span.start, end_date: span.end, source: result.source, count: candles.length, candles };
+}
+
+/** The one place an answer is labelled: which layer served it and how old its oldest part is. */
+export function answerHeaders(result: OhlcResult, now: Date): Record<string, string> {
+  const ageSeconds = Math.max(0, Math.floor((now.getTime() - result.fetchedAt) / 1000));
+  return { 'X-Cache-Source': result.layer, 'X-Cache-Age': String(ageSeconds), 'Cache-Control': 'no-store' };
 }
