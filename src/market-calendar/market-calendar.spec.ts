@@ -197,6 +197,33 @@ describe(MarketCalendar.name, () => {
       expect(calendar.marketToday()).toBe('2026-11-21');
     });
 
+    it('keeps today right across New York midnight and both DST switches, on a clock moving either way', () => {
+      let now = new Date('2026-03-08T04:59:59.999Z'); // 23:59:59.999 EST, Saturday 7 March
+      const moving = new MarketCalendar(() => now);
+      const at = (iso: string): string => {
+        now = new Date(iso);
+        return moving.marketToday();
+      };
+      expect(at('2026-03-08T04:59:59.999Z')).toBe('2026-03-07');
+      expect(at('2026-03-08T05:00:00.000Z')).toBe('2026-03-08'); // midnight EST
+      // 8 March lasts 23 hours (clocks jump at 02:00 EST): the next midnight is 04:00Z, EDT.
+      expect(at('2026-03-09T03:59:59.999Z')).toBe('2026-03-08');
+      expect(at('2026-03-09T04:00:00.000Z')).toBe('2026-03-09');
+      expect(at('2026-03-08T12:00:00.000Z')).toBe('2026-03-08'); // back again
+      // 1 November lasts 25 hours: midnight EDT is 04:00Z, the next one (EST) 05:00Z on the 2nd.
+      expect(at('2026-11-01T03:59:59.999Z')).toBe('2026-10-31');
+      expect(at('2026-11-01T04:00:00.000Z')).toBe('2026-11-01');
+      expect(at('2026-11-02T04:59:59.999Z')).toBe('2026-11-01');
+      expect(at('2026-11-02T05:00:00.000Z')).toBe('2026-11-02');
+    });
+
+    it('answers a remembered preset or session with a copy nobody can change', () => {
+      const range = calendar.rangeForPreset('1M', '2026-11-20');
+      range.start_date = '1999-01-01';
+      expect(calendar.rangeForPreset('1M', '2026-11-20')).toEqual({ start_date: '2026-10-22', end_date: '2026-11-20' });
+      expect(Object.isFrozen(calendar.session('2026-11-20'))).toBe(true);
+    });
+
     it('ends presets at the market date, 1D at the last trading day', () => {
       expect(calendar.rangeForPreset('1D')).toEqual({ start_date: '2026-11-20', end_date: '2026-11-20' });
       expect(calendar.rangeForPreset('1W')).toEqual({ start_date: '2026-11-15', end_date: '2026-11-21' });

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { addDays, isoWeekday, isRealDate, yearOf } from './calendar-dates';
 import { MARKET_ZONE, MarketDate, nyseEarlyCloseCandidates, nyseHolidays } from './market-holidays';
 
 export { MARKET_ZONE, type MarketDate } from './market-holidays';
@@ -39,10 +40,27 @@ const REGULAR_CLOSE = { hour: 16, minute: 0 };
 const EARLY_CLOSE = { hour: 13, minute: 0 };
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
-/** NYSE regular-hours calendar. All dates are market (America/New_York) dates, never host or UTC dates. */
+/** Memos of dates the service asks about again and again (every request's span), bounded. */
+const MAX_MEMO_ENTRIES = 20_000;
+
+/** The New York date that holds from `from` (its midnight there) until `until` (the next one), in epoch ms. */
+interface MarketDay {
+  readonly date: MarketDate;
+  readonly from: number;
+  readonly until: number;
+}
+
+/**
+ * NYSE regular-hours calendar. All dates are market (America/New_York) dates, never host or UTC
+ * dates. Results that need New York's zone offsets (today's date, session times) are memoised:
+ * they are asked on every OHLC request and luxon computes offsets through Intl.
+ */
 export class MarketCalendar {
   private readonly holidaysByYear = new Map<number, ReadonlyMap<MarketDate, string>>();
   private readonly earlyClosesByYear = new Map<number, ReadonlySet<MarketDate>>();
+  private readonly sessions = new Map<MarketDate, TradingSession | null>();
+  private readonly presetRanges = new Map<string, DateRange>();
+  private lastDay: MarketDay | undefined;
 
   constructor(private readonly clock: TimeSource = () => new Date()) {}
 
@@ -51,54 +69,57 @@ export class MarketCalendar {
     return this.marketDateOf(this.clock());
   }
 
-  /** The New York calendar date of an instant. */
+  /**
+   * The New York calendar date of an instant. The last answer is kept with the instants of its
+   * midnights there (luxon knows the DST shifts: a day may last 23 or 25 hours), so every instant
+   * of the same New York day, on any clock moving either way, is answered without luxon.
+   */
   marketDateOf(instant: Date): MarketDate {
-    return DateTime.fromJSDate(instant, { zone: MARKET_ZONE }).toISODate() as MarketDate;
+    const ms = instant.getTime();
+    const known = this.lastDay;
+    if (known !== undefined && ms >= known.from && ms < known.until) return known.date;
+    const midnight = DateTime.fromMillis(ms, { zone: MARKET_ZONE }).startOf('day');
+    const day: MarketDay = { date: midnight.toISODate() as MarketDate, from: midnight.toMillis(), until: midnight.plus({ days: 1 }).toMillis() };
+    this.lastDay = day;
+    return day.date;
   }
 
   isTradingDay(date: MarketDate): boolean {
-    const parsed = parseMarketDate(date);
-    return parsed.weekday <= 5 && !this.holidays(parsed.year).has(date);
+    return isoWeekday(date) <= 5 && !this.holidays(yearOf(date)).has(date);
   }
 
   /** Holiday name when the exchange is closed all day for a holiday or one-off closure. */
   holidayName(date: MarketDate): string | undefined {
-    return this.holidays(parseMarketDate(date).year).get(date);
+    return this.holidays(yearOf(date)).get(date);
   }
 
   isEarlyClose(date: MarketDate): boolean {
-    return this.isTradingDay(date) && this.earlyCloses(parseMarketDate(date).year).has(date);
+    return this.isTradingDay(date) && this.earlyCloses(yearOf(date)).has(date);
   }
 
   /** Regular-hours session of a date, or null when the market is closed that day. */
   session(date: MarketDate): TradingSession | null {
-    if (!this.isTradingDay(date)) return null;
-    const start = parseMarketDate(date);
-    const earlyClose = this.earlyCloses(start.year).has(date);
-    return {
-      date,
-      open: toUtcIso(start.set(REGULAR_OPEN)),
-      close: toUtcIso(start.set(earlyClose ? EARLY_CLOSE : REGULAR_CLOSE)),
-      earlyClose,
-    };
+    const known = this.sessions.get(date);
+    if (known !== undefined) return known;
+    const session = this.computeSession(date);
+    remember(this.sessions, date, session);
+    return session;
   }
 
   /** Trading days from start to end, both inclusive, oldest first. */
   tradingDays(start: MarketDate, end: MarketDate): MarketDate[] {
     const days: MarketDate[] = [];
-    const last = parseMarketDate(end);
-    for (let cursor = parseMarketDate(start); cursor <= last; cursor = cursor.plus({ days: 1 })) {
-      const date = cursor.toISODate() as MarketDate;
+    if (!isRealDate(end)) throw new RangeError(`Not a YYYY-MM-DD date: ${end}`);
+    for (let date = addDays(start, 0); date <= end; date = addDays(date, 1)) {
       if (this.isTradingDay(date)) days.push(date);
     }
     return days;
   }
 
   lastTradingDayOnOrBefore(date: MarketDate): MarketDate {
-    let cursor = parseMarketDate(date);
+    let candidate = addDays(date, 0);
     // The longest NYSE closure on record is far shorter than two weeks; the bound guards bad input.
-    for (let step = 0; step < 14; step++, cursor = cursor.minus({ days: 1 })) {
-      const candidate = cursor.toISODate() as MarketDate;
+    for (let step = 0; step < 14; step++, candidate = addDays(candidate, -1)) {
       if (this.isTradingDay(candidate)) return candidate;
     }
     throw new RangeError(`No trading day within two weeks before ${date}`);
@@ -135,13 +156,31 @@ export class MarketCalendar {
    * the others span PRESET_WINDOW_DAYS calendar days including today.
    */
   rangeForPreset(preset: RangePreset, today: MarketDate = this.marketToday()): DateRange {
-    const end = parseMarketDate(today);
+    const key = `${preset}|${today}`;
+    const known = this.presetRanges.get(key);
+    if (known !== undefined) return { ...known };
+    let range: DateRange;
     if (preset === '1D') {
       const lastSession = this.lastTradingDayOnOrBefore(today);
-      return { start_date: lastSession, end_date: lastSession };
+      range = { start_date: lastSession, end_date: lastSession };
+    } else {
+      const start = preset === 'YTD' ? `${yearOf(today)}-01-01` : addDays(today, -(PRESET_WINDOW_DAYS[preset] - 1));
+      range = { start_date: start, end_date: today };
     }
-    const start = preset === 'YTD' ? end.startOf('year') : end.minus({ days: PRESET_WINDOW_DAYS[preset] - 1 });
-    return { start_date: start.toISODate() as MarketDate, end_date: today };
+    remember(this.presetRanges, key, range);
+    return { ...range };
+  }
+
+  private computeSession(date: MarketDate): TradingSession | null {
+    if (!this.isTradingDay(date)) return null;
+    const start = parseMarketDate(date);
+    const earlyClose = this.earlyCloses(start.year).has(date);
+    return Object.freeze({
+      date,
+      open: toUtcIso(start.set(REGULAR_OPEN)),
+      close: toUtcIso(start.set(earlyClose ? EARLY_CLOSE : REGULAR_CLOSE)),
+      earlyClose,
+    });
   }
 
   private holidays(year: number): ReadonlyMap<MarketDate, string> {
@@ -161,6 +200,12 @@ export class MarketCalendar {
     }
     return earlyCloses;
   }
+}
+
+/** Keeps a memo bounded: past the bound it starts over (the working set is a few hundred dates). */
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): void {
+  if (memo.size >= MAX_MEMO_ENTRIES) memo.clear();
+  memo.set(key, value);
 }
 
 /** Midnight of a market date in New York; rejects anything but a real `YYYY-MM-DD` date. */

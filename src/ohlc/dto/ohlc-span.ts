@@ -1,14 +1,8 @@
-import { DateTime } from 'luxon';
 import { FieldError, ValidationFailedError } from '../../common/errors';
-import { MARKET_ZONE, MarketCalendar } from '../../market-calendar/market-calendar';
+import { daysBetween, isRealDate } from '../../market-calendar/calendar-dates';
+import { MarketCalendar } from '../../market-calendar/market-calendar';
 import { DateSpan, MAX_SPAN_DAYS } from '../candle.model';
 import type { OhlcQuery } from './ohlc.query';
-
-const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
-
-function isRealDate(value: string): boolean {
-  return DATE_PATTERN.test(value) && DateTime.fromISO(value, { zone: MARKET_ZONE }).isValid;
-}
 
 /**
  * The dates a query asks for: start_date/end_date as given, or a preset (default 1M) ending at
@@ -40,7 +34,7 @@ export function resolveOhlcSpan(query: OhlcQuery, calendar: MarketCalendar): Dat
     span = { start: preset.start_date, end: preset.end_date };
   }
 
-  const days = DateTime.fromISO(span.end).diff(DateTime.fromISO(span.start), 'days').days + 1;
+  const days = daysBetween(span.start, span.end) + 1;
   const maxDays = MAX_SPAN_DAYS[resolution];
   if (days > maxDays) {
     throw new ValidationFailedError([
