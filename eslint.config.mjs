@@ -36,4 +36,27 @@ export default tseslint.config(
     files: ['scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // A focused or skipped test silently shrinks the suite CI runs: never commit one.
+    files: ['src/**/*.spec.ts', 'test/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['describe', 'it', 'test'].flatMap((object) =>
+          ['only', 'skip', 'todo', 'failing'].map((property) => ({
+            object,
+            property,
+            message: `${object}.${property} focuses, skips or parks tests; run a subset with a path or -t instead.`,
+          })),
+        ),
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['fit', 'fdescribe', 'xit', 'xdescribe', 'xtest'].map((name) => ({
+          name,
+          message: `${name} focuses or skips tests; run a subset with a path or -t instead.`,
+        })),
+      ],
+    },
+  },
 );

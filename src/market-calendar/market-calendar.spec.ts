@@ -46,9 +46,32 @@ describe(MarketCalendar.name, () => {
       expect(calendar.isTradingDay('2022-06-20')).toBe(false);
     });
 
-    it.each(['2025-01-09', '2018-12-05', '2012-10-29', '2012-10-30'])('closes on the one-off closure %s', (date) => {
+    it.each([
+      '2001-09-11', '2001-09-12', '2001-09-13', '2001-09-14', '2004-06-11', '2007-01-02',
+      '2012-10-29', '2012-10-30', '2018-12-05', '2025-01-09',
+    ])('closes on the one-off closure %s', (date) => {
       expect(calendar.isTradingDay(date)).toBe(false);
       expect(calendar.session(date)).toBeNull();
+      expect(calendar.holidayName(date)).toEqual(expect.any(String));
+    });
+
+    it('trades on the days around the one-off closures', () => {
+      expect(calendar.tradingDays('2001-09-10', '2001-09-17')).toEqual(['2001-09-10', '2001-09-17']);
+      expect(calendar.tradingDays('2004-06-10', '2004-06-14')).toEqual(['2004-06-10', '2004-06-14']);
+      // 2007-01-01 is New Year's Day itself, so Ford's funeral made a four-day weekend.
+      expect(calendar.tradingDays('2006-12-29', '2007-01-03')).toEqual(['2006-12-29', '2007-01-03']);
+      expect(calendar.tradingDays('2012-10-26', '2012-10-31')).toEqual(['2012-10-26', '2012-10-31']);
+      expect(calendar.tradingDays('2018-12-04', '2018-12-06')).toEqual(['2018-12-04', '2018-12-06']);
+      expect(calendar.tradingDays('2025-01-08', '2025-01-10')).toEqual(['2025-01-08', '2025-01-10']);
+    });
+
+    // Literals from NYSE's published calendars (2022–2024, 2025–2027 and 2026–2028 announcements).
+    it.each([
+      [2024, ['2024-01-01', '2024-01-15', '2024-02-19', '2024-03-29', '2024-05-27', '2024-06-19', '2024-07-04', '2024-09-02', '2024-11-28', '2024-12-25']],
+      [2025, ['2025-01-01', '2025-01-09', '2025-01-20', '2025-02-17', '2025-04-18', '2025-05-26', '2025-06-19', '2025-07-04', '2025-09-01', '2025-11-27', '2025-12-25']],
+      [2028, ['2028-01-17', '2028-02-21', '2028-04-14', '2028-05-29', '2028-06-19', '2028-07-04', '2028-09-04', '2028-11-23', '2028-12-25']],
+    ])('closes on the %i NYSE holidays as published', (year, expected) => {
+      expect(closedDays(calendar, year)).toEqual(expected);
     });
 
     it('computes Good Friday from Easter', () => {
@@ -71,6 +94,24 @@ describe(MarketCalendar.name, () => {
       expect(calendar.session('2027-07-02')?.earlyClose).toBe(false);
     });
 
+    it.each([
+      [2024, ['2024-07-03', '2024-11-29', '2024-12-24']],
+      [2028, ['2028-07-03', '2028-11-24']],
+    ])('closes early in %i exactly on the published dates', (year, expected) => {
+      expect(earlyCloses(calendar, year)).toEqual(expected);
+    });
+
+    it.each(['2028-07-03', '2023-07-03', '2017-07-03'])('closes early at 13:00 ET on July 3 when it is a Monday (%s)', (date) => {
+      expect(calendar.isTradingDay(date)).toBe(true);
+      expect(calendar.session(date)).toMatchObject({ earlyClose: true, close: `${date}T17:00:00.000Z` });
+    });
+
+    it.each(['2018-12-24', '2029-12-24'])('closes early at 13:00 ET on a Monday Christmas Eve (%s)', (date) => {
+      expect(calendar.isTradingDay(date)).toBe(true);
+      expect(calendar.session(date)).toMatchObject({ earlyClose: true, close: `${date}T18:00:00.000Z` });
+      expect(calendar.barsForSession(date, 30)).toHaveLength(7);
+    });
+
     it('ends an early session at 13:00 New York time', () => {
       expect(calendar.session('2026-11-27')).toEqual({
         date: '2026-11-27', open: '2026-11-27T14:30:00.000Z', close: '2026-11-27T18:00:00.000Z', earlyClose: true,
@@ -82,6 +123,29 @@ describe(MarketCalendar.name, () => {
     it('converts 09:30–16:00 New York to UTC across daylight saving time', () => {
       expect(calendar.session('2026-07-01')).toMatchObject({ open: '2026-07-01T13:30:00.000Z', close: '2026-07-01T20:00:00.000Z' });
       expect(calendar.session('2026-11-20')).toMatchObject({ open: '2026-11-20T14:30:00.000Z', close: '2026-11-20T21:00:00.000Z' });
+    });
+
+    // 2026: EDT from Sunday March 8, EST again from Sunday November 1.
+    it.each([
+      ['2026-03-06', '2026-03-06T14:30:00.000Z', '2026-03-06T21:00:00.000Z'],
+      ['2026-03-09', '2026-03-09T13:30:00.000Z', '2026-03-09T20:00:00.000Z'],
+      ['2026-10-30', '2026-10-30T13:30:00.000Z', '2026-10-30T20:00:00.000Z'],
+      ['2026-11-02', '2026-11-02T14:30:00.000Z', '2026-11-02T21:00:00.000Z'],
+      ['2028-03-10', '2028-03-10T14:30:00.000Z', '2028-03-10T21:00:00.000Z'],
+      ['2028-03-13', '2028-03-13T13:30:00.000Z', '2028-03-13T20:00:00.000Z'],
+    ])('keeps 09:30–16:00 New York time on %s, next to a DST switch', (date, open, close) => {
+      expect(calendar.session(date)).toEqual({ date, open, close, earlyClose: false });
+      expect(calendar.barsForSession(date, 60)[0]).toBe(open);
+      expect(calendar.barsForSession(date, 1)).toHaveLength(390);
+    });
+
+    it('has no session on the DST switch Sundays and dates them in New York', () => {
+      expect(calendar.session('2026-03-08')).toBeNull();
+      expect(calendar.session('2026-11-01')).toBeNull();
+      // 04:30Z on 2026-03-08 is 23:30 EST on the 7th; 04:30Z on 2026-03-09 is 00:30 EDT on the 9th.
+      expect(calendar.marketDateOf(new Date('2026-03-08T04:30:00Z'))).toBe('2026-03-07');
+      expect(calendar.marketDateOf(new Date('2026-03-09T04:30:00Z'))).toBe('2026-03-09');
+      expect(calendar.tradingDays('2026-03-06', '2026-03-09')).toEqual(['2026-03-06', '2026-03-09']);
     });
 
     it('lists trading days inclusively, skipping weekends and holidays', () => {

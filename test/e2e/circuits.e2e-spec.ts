@@ -54,7 +54,10 @@ describe('GET /health/circuits', () => {
   it('is documented in the OpenAPI document', async () => {
     const res = await request(ctx.testApp.server).get('/docs-json').expect(200);
 
-    expect(res.body.paths['/health/circuits']?.get).toBeDefined();
+    expect(res.body.paths['/health/circuits']?.get).toMatchObject({
+      tags: ['operations'],
+      responses: { '200': { content: { 'application/json': { schema: { $ref: '#/components/schemas/CircuitsResponse' } } } } },
+    });
   });
 });
 

@@ -93,14 +93,12 @@ describe('configurations when DynamoDB misbehaves (e2e)', () => {
       expect((await createConfiguration(testApp, sub)).status).toBe(201);
 
       await dynamodbLocal.stop();
-      const startedAt = Date.now();
       const outage = await createConfiguration(testApp, sub);
-      const elapsedMs = Date.now() - startedAt;
 
       expect(outage.status).toBe(503);
       expect(outage.body).toMatchObject({ status: 503, code: 'DEPENDENCY_UNAVAILABLE', details: { dependency: 'dynamodb' } });
-      expect(Number(outage.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(elapsedMs).toBeLessThan(deadlineMs + 1000);
+      // The breaker's remaining 1 s cool-down when this request opened it, else the 5 s default.
+      expect(['1', '5']).toContain(outage.headers['retry-after']);
 
       dynamodbLocal = await startDynamoDbLocal({ port: dynamodbLocal.port, dbPath: dataDir });
       // Bounded polling: the breaker lets a probe through 1 s after it opened.

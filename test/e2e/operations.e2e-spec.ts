@@ -95,7 +95,7 @@ describe('readiness follows DynamoDB', () => {
     // Probes are answered from a result up to HEALTH_READY_CACHE_MS old: poll for the change.
     let down: request.Response | undefined;
     await eventually('readiness turns 503', async () => (down = await request(testApp.server).get('/health/ready')).status === 503);
-    expect(down!.headers['retry-after']).toBeDefined();
+    expect(down!.headers['retry-after']).toBe('5');
     expect(down!.body.status).toBe('error');
 
     dynamo = await startDynamoDbLocal({ port: dynamo.port, dbPath: dataDir });

@@ -43,7 +43,14 @@ describe('GET /api/v2/quota', () => {
 
   it('documents the route and its response in the OpenAPI document', async () => {
     const res = await request(ctx.testApp.server).get('/docs-json').expect(200);
-    expect(res.body.paths['/api/v2/quota'].get.responses['200']).toBeDefined();
+    expect(res.body.paths['/api/v2/quota'].get).toMatchObject({
+      tags: ['operations'],
+      responses: {
+        '200': { content: { 'application/json': { schema: { $ref: '#/components/schemas/QuotaOverviewResponse' } } } },
+        '401': expect.any(Object),
+        '403': expect.any(Object),
+      },
+    });
     expect(res.body.components.schemas.QuotaServiceResponse.properties).toHaveProperty('windows');
   });
 });

@@ -20,15 +20,11 @@ describe('tickers (e2e)', () => {
   const cache = () => ctx.testApp.app.get(TickerCacheService);
 
   describe('GET /api/v2/tickers/search', () => {
-    it('puts the exact symbol first, then symbol prefixes, then name matches, without a token', async () => {
-      const res = await request(ctx.testApp.server).get('/api/v2/tickers/search').query({ q: 'am', limit: 20 });
+    it('answers without a token, each result with symbol, name and exchange', async () => {
+      const res = await request(ctx.testApp.server).get('/api/v2/tickers/search').query({ q: 'msft' });
 
       expect(res.status).toBe(200);
-      const symbols = (res.body as { results: { symbol: string }[] }).results.map((r) => r.symbol);
-      expect(symbols.length).toBeGreaterThan(1);
-      const firstNameMatch = symbols.findIndex((s) => !s.startsWith('AM'));
-      expect(symbols.slice(0, firstNameMatch === -1 ? undefined : firstNameMatch).every((s) => s.startsWith('AM'))).toBe(true);
-      expect(res.body.results[0]).toEqual({ symbol: expect.any(String), name: expect.any(String), exchange: expect.any(String) });
+      expect(res.body.results[0]).toEqual({ symbol: 'MSFT', name: 'Microsoft Corporation', exchange: 'NASDAQ' });
     });
 
     it('finds a company by part of its name, case-insensitively, and honours limit', async () => {
@@ -112,6 +108,40 @@ describe('tickers (e2e)', () => {
       expect(await cache().refresh()).toBe('rejected');
       expect((await validate('ZZZZ')).body.status).toBe('valid');
       expect(cache().source).toBe('s3');
+    });
+  });
+
+  describe('ranking on a fixed list', () => {
+    const entry = (name: string, isActive = true) => ({ name, exchange: 'NYSE', is_active: isActive });
+    beforeAll(async () => {
+      await uploadList(JSON.stringify({
+        version: 'ranking',
+        symbols: {
+          AM: entry('Antero Midstream'), // exact match of "am"
+          AMZN: entry('Amazon.com'), // prefix, whose name matches too: listed once
+          AMD: entry('Advanced Micro Devices'),
+          AMAT: entry('Applied Materials'),
+          AMX: entry('America Movil', false), // prefix, but delisted
+          PG: entry('Procter & Gamble'), // name match only
+          LAMR: entry('Lamar Advertising'), // name match only
+          SAM: entry('Boston Beer'), // "AM" inside the symbol but neither prefix nor name
+          MSFT: entry('Microsoft'),
+        },
+      }));
+      expect(await cache().refresh()).toBe('updated');
+    });
+
+    it('puts the exact symbol first, then symbol prefixes, then name matches, each group by symbol', async () => {
+      const res = await request(ctx.testApp.server).get('/api/v2/tickers/search').query({ q: 'am', limit: 20 });
+
+      expect(res.status).toBe(200);
+      expect((res.body.results as { symbol: string }[]).map((r) => r.symbol)).toEqual(['AM', 'AMAT', 'AMD', 'AMZN', 'LAMR', 'PG']);
+    });
+
+    it('cuts the ranking at limit, keeping its order', async () => {
+      const res = await request(ctx.testApp.server).get('/api/v2/tickers/search').query({ q: 'AM', limit: 3 });
+
+      expect((res.body.results as { symbol: string }[]).map((r) => r.symbol)).toEqual(['AM', 'AMAT', 'AMD']);
     });
   });
 

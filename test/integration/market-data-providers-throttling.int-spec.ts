@@ -15,17 +15,35 @@ describe(`${MarketDataService.name} under throttling and quotas`, () => {
 
   beforeEach(() => quotaClock.advance(86_400_000));
 
-  it('stops calling Tiingo after its 429 until Retry-After passes, answering from Finnhub meanwhile', async () => {
-    await suite.start();
-    suite.simulator.throttle('tiingo', 120);
-    const first = await suite.service.fetch('AAPL', 'D', WEEK);
-    const second = await suite.service.fetch('AAPL', '30', WEEK);
+  it('stops calling Tiingo after its 429 until Retry-After passes, answering from Finnhub meanwhile, then uses Tiingo again', async () => {
+    // The skip window is kept on Date.now(): shift only that clock, by whole steps between fetches.
+    const realNow = Date.now.bind(Date);
+    let shiftMs = 0;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + shiftMs);
+    try {
+      await suite.start();
+      suite.simulator.throttle('tiingo', 120);
+      const first = await suite.service.fetch('AAPL', 'D', WEEK);
+      // Tiingo would answer now, but its Retry-After has not passed.
+      suite.simulator.throttle('tiingo', null);
+      const second = await suite.service.fetch('AAPL', '30', WEEK);
+      shiftMs = 119_000;
+      const beforeRetryAfter = await suite.service.fetch('AAPL', '60', WEEK);
+      const tiingoCallsWhileSkipped = suite.simulator.calls('tiingo');
+      shiftMs = 121_000;
+      const afterRetryAfter = await suite.service.fetch('AAPL', '15', WEEK);
 
-    expect([first.source, second.source]).toEqual(['finnhub', 'finnhub']);
-    expect(second.candles).toHaveLength(13 * 3 + 7);
-    // One call for the 429 itself (no retry spent on it), none for the second fetch.
-    expect(suite.simulator.calls('tiingo')).toBe(1);
-    expect(suite.simulator.calls('finnhub')).toBe(2);
+      expect([first.source, second.source, beforeRetryAfter.source]).toEqual(['finnhub', 'finnhub', 'finnhub']);
+      expect(second.candles).toHaveLength(13 * 3 + 7);
+      // One call for the 429 itself (no retry spent on it), none while its Retry-After lasted.
+      expect(tiingoCallsWhileSkipped).toBe(1);
+      expect(suite.simulator.calls('finnhub')).toBe(3);
+      expect(afterRetryAfter.source).toBe('tiingo');
+      expect(afterRetryAfter.candles).toHaveLength(26 * 3 + 14);
+      expect(suite.simulator.calls('tiingo')).toBe(2);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('answers 429 THROTTLED with the shortest Retry-After when every provider is throttling', async () => {
@@ -51,9 +69,9 @@ describe(`${MarketDataService.name} under throttling and quotas`, () => {
 
     expect(answer.source).toBe('finnhub');
     expect(suite.simulator.calls('tiingo')).toBe(3);
-    expect(tiingoUsed.length).toBeGreaterThan(0);
-    expect(tiingoUsed.every((used) => used === suite.simulator.calls('tiingo'))).toBe(true);
-    expect(finnhubUsed.every((used) => used === 1)).toBe(true);
+    // Hour and day windows, each holding every attempt.
+    expect(tiingoUsed).toEqual([3, 3]);
+    expect(finnhubUsed).toEqual([1]);
   });
 
   it('fails over to Finnhub when the Tiingo quota runs out between retries', async () => {

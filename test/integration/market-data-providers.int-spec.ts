@@ -1,9 +1,9 @@
 import { DependencyUnavailableError } from '../../src/common/errors/dependency.errors';
-import { MarketCalendar } from '../../src/market-calendar/market-calendar';
 import { MarketDataUnavailableError, TickerNotFoundError } from '../../src/market-data/market-data.errors';
 import { MarketDataService } from '../../src/market-data/market-data.service';
 import { MetricsRegistry } from '../../src/observability/metrics.registry';
 import { useMarketDataSuite } from '../support/market-data-test-module';
+import { newYorkDateOf } from '../support/nyse-schedule';
 
 // Saturday 2026-11-28 00:00 UTC = Friday 19:00 in New York: the Thanksgiving week has closed.
 const NOW = new Date('2026-11-28T00:00:00Z');
@@ -39,7 +39,7 @@ describe(MarketDataService.name, () => {
     await suite.start();
     const { candles } = await suite.service.fetch('MSFT', '5', { start: '2026-11-25', end: '2026-11-27' });
 
-    const perDay = (date: string): number => candles.filter((c) => new MarketCalendar().marketDateOf(new Date(c.time)) === date).length;
+    const perDay = (date: string): number => candles.filter((c) => newYorkDateOf(new Date(c.time)) === date).length;
     expect([perDay('2026-11-25'), perDay('2026-11-26'), perDay('2026-11-27')]).toEqual([78, 0, 42]);
     expect(candles[0].time).toBe('2026-11-25T14:30:00.000Z');
     expect(candles.at(-1)?.time).toBe('2026-11-27T17:55:00.000Z');

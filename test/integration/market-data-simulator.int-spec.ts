@@ -1,3 +1,4 @@
+import { NYSE_SCHEDULE_SPANS, nyseSession, nyseTradingDays } from '../support/nyse-schedule';
 import { MarketDataSimulator, startMarketDataSimulator } from '../support/market-data-simulator';
 
 interface TiingoRow {
@@ -141,10 +142,44 @@ describe('market-data simulator', () => {
 
   it('holds calls while hung and answers them when released', async () => {
     simulator.hang('finnhub', true);
-    const pending = finnhub('symbol=AAPL&resolution=D&from=0&to=1');
+    const pending = finnhub(`symbol=AAPL&resolution=D&from=${epoch('2026-11-16T00:00:00Z')}&to=${epoch('2026-11-20T00:00:00Z')}`);
     await simulator.waitForCalls(1, 'finnhub');
     simulator.hang('finnhub', false);
     expect((await pending).status).toBe(200);
+  });
+
+  it('refuses with 500 to guess about a date outside its literal NYSE schedule', async () => {
+    const res = await tiingo('/tiingo/daily/AAPL/prices?startDate=2019-01-02&endDate=2019-01-04');
+
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ detail: expect.stringContaining('outside the simulator') });
+  });
+
+  it('adds pre-market and after-hours bars only when asked to, around the 13:00 close of Christmas Eve', async () => {
+    now = new Date('2026-12-26T00:00:00Z');
+    const bars = async (): Promise<string[]> =>
+      ((await (await tiingo('/iex/AAPL/prices?startDate=2026-12-24&endDate=2026-12-24&resampleFreq=60min')).json()) as TiingoRow[]).map((r) => r.date);
+
+    const regular = await bars();
+    simulator.extendedHours('tiingo', true);
+    const extended = await bars();
+
+    // 09:30–13:00 ET (EST, UTC−5): 14:30Z … 17:30Z; extended: 04:30 ET to 17:00 ET.
+    expect(regular).toEqual(['2026-12-24T14:30:00.000Z', '2026-12-24T15:30:00.000Z', '2026-12-24T16:30:00.000Z', '2026-12-24T17:30:00.000Z']);
+    expect(extended).toHaveLength(13);
+    expect(extended[0]).toBe('2026-12-24T09:30:00.000Z');
+    expect(extended.at(-1)).toBe('2026-12-24T21:30:00.000Z');
+    expect(extended).toEqual(expect.arrayContaining(regular));
+  });
+
+  it('keeps UTC offsets that agree with the platform time-zone database on every DST switch it lists', () => {
+    const newYorkHour = (ms: number): number =>
+      Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(ms));
+    const sessions = NYSE_SCHEDULE_SPANS.flatMap(([start, end]) => nyseTradingDays(start, end)).map((date) => nyseSession(date)!);
+
+    expect(sessions.length).toBeGreaterThan(1700);
+    expect(sessions.filter((s) => newYorkHour(s.openMs) !== 9 || new Date(s.openMs).getUTCMinutes() !== 30)).toEqual([]);
+    expect(sessions.filter((s) => newYorkHour(s.closeMs) !== (s.earlyClose ? 13 : 16))).toEqual([]);
   });
 
   it('switches faults through POST /__control', async () => {

@@ -1,46 +1,20 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { QuotaService } from '../../src/quota/quota.service';
+import { ensureFreshBuild } from '../support/fresh-build';
 import { FakeQuotaClock, startQuotaModule } from '../support/quota-test-module';
 import { baseTestEnv } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 
 const ROOT = join(__dirname, '..', '..');
 const WORKER = join(ROOT, 'test', 'support', 'quota-worker.cjs');
-const BUILT_SERVICE = join(ROOT, 'dist', 'src', 'quota', 'quota.service.js');
 
 interface WorkerSummary {
   granted: number;
   denied: number;
   fallback: number;
   errors: string[];
-}
-
-function newestSourceMtime(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
-    .reduce((newest, entry) => Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs), 0);
-}
-
-/** The workers run the compiled app (as production does); compile it when src/ is newer than dist/. */
-function ensureBuilt(): void {
-  const builtAt = (() => {
-    try {
-      return statSync(BUILT_SERVICE).mtimeMs;
-    } catch {
-      return 0;
-    }
-  })();
-  if (builtAt >= newestSourceMtime(join(ROOT, 'src'))) return;
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (statSync(BUILT_SERVICE, { throwIfNoEntry: false }) === undefined) {
-    throw new Error(`tsc -p tsconfig.build.json did not produce ${BUILT_SERVICE}:\n${tsc.stdout}${tsc.stderr}`);
-  }
 }
 
 function startWorker(at: string, count: number, env: NodeJS.ProcessEnv) {
@@ -69,7 +43,8 @@ describe(`${QuotaService.name} across OS processes`, () => {
   const at = '2026-11-22T14:30:00.000Z';
 
   beforeAll(async () => {
-    ensureBuilt();
+    // The workers run the compiled app (as production does); global-setup built it or failed the run.
+    ensureFreshBuild();
     resources = await createTestAwsResources();
     env = {
       ...baseTestEnv(),

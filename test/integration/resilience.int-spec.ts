@@ -10,6 +10,7 @@ import {
 import { AwsClients } from '../../src/infrastructure/aws-clients';
 import { ResilienceService } from '../../src/resilience/resilience.service';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { eventually } from '../support/eventually';
 import { countSdkRequests } from '../support/sdk-request-counter';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 
@@ -164,15 +165,24 @@ describe(`${ResilienceService.name} against real SDK clients`, () => {
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     });
 
-    it('gives up with DEPENDENCY_TIMEOUT within the deadline plus 100 ms', async () => {
+    it('gives up with DEPENDENCY_TIMEOUT at the deadline, aborting the call and dropping its connection', async () => {
       const resilience = testApp.app.get(ResilienceService);
       const dynamodb = testApp.app.get(AwsClients).dynamodb;
-      const started = performance.now();
+      const signals: AbortSignal[] = [];
 
-      const error = await resilience.execute('dynamodb', getItem(dynamodb, 'any-table')).catch((e: unknown) => e);
+      const error = await resilience
+        .execute('dynamodb', (signal) => {
+          signals.push(signal);
+          return getItem(dynamodb, 'any-table')(signal);
+        })
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(DependencyTimeoutError);
-      expect(performance.now() - started).toBeLessThan(deadlineMs + 100);
+      expect(error).toMatchObject({ code: 'DEPENDENCY_TIMEOUT', details: { dependency: 'dynamodb' }, retryAfterSeconds: 1 });
+      // Every attempt was cancelled by the deadline, and none is left holding a connection open.
+      expect(signals.length).toBeGreaterThan(0);
+      expect(signals.every((signal) => signal.aborted)).toBe(true);
+      await eventually('the silent endpoint has no open connection', () => sockets.size === 0);
     });
   });
 });

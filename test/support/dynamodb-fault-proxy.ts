@@ -53,6 +53,16 @@ export interface DynamoDbFaultProxy {
   /** Requests answered with an injected 500, throttle or dropped connection so far. */
   injected(): number;
   /**
+   * Answers the next `count` BatchWriteItem requests with 200 and every item back in
+   * `UnprocessedItems`, as DynamoDB does when a batch meets a throttled partition; nothing is written.
+   */
+  leaveUnprocessed(count: number): void;
+  /**
+   * Adds `Limit: limit` to every Query that has none (null stops it), so DynamoDB Local answers
+   * in pages with `LastEvaluatedKey` long before its 1 MB page size: callers must follow them.
+   */
+  pageQueries(limit: number | null): void;
+  /**
    * Forwards the next `count` requests for `operation`, lets DynamoDB apply them, then answers
    * 500 instead of DynamoDB's answer: the ambiguous failure a client must retry without counting twice.
    */
@@ -138,6 +148,41 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     req.pipe(outgoing);
   };
 
+  let unprocessedLeft = 0;
+  let queryPageLimit: number | null = null;
+
+  /** Buffers the JSON body, lets `handle` answer or rewrite it, and forwards the rewritten body. */
+  const withBody = (req: IncomingMessage, res: ServerResponse, handle: (body: Record<string, unknown>) => Record<string, unknown> | 'answered'): void => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      const rewritten = handle(body);
+      if (rewritten === 'answered') return;
+      const text = JSON.stringify(rewritten);
+      const outgoing = forward(
+        {
+          agent, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
+          headers: { ...req.headers, 'content-length': String(Buffer.byteLength(text)) },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      outgoing.once('error', () => res.destroy());
+      outgoing.end(text);
+    });
+  };
+
+  const leaveAllUnprocessed = (req: IncomingMessage, res: ServerResponse): void =>
+    withBody(req, res, (body) => {
+      const answer = JSON.stringify({ UnprocessedItems: body.RequestItems ?? {} });
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(answer) });
+      res.end(answer);
+      return 'answered';
+    });
+
   const applyThenFail = (req: IncomingMessage, res: ServerResponse): void => {
     const outgoing = forward(
       { agent, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
@@ -169,6 +214,16 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
     if (hold !== undefined) {
       hold.parked.push(() => pass(req, res));
       hold.onParked.splice(0).forEach((notify) => notify());
+      return;
+    }
+    if (unprocessedLeft > 0 && matches(target, 'BatchWriteItem')) {
+      unprocessedLeft -= 1;
+      leaveAllUnprocessed(req, res);
+      return;
+    }
+    if (queryPageLimit !== null && matches(target, 'Query')) {
+      const limit = queryPageLimit;
+      withBody(req, res, (body) => (body.Limit === undefined ? { ...body, Limit: limit } : body));
       return;
     }
     const lost = lostResponses.find((r) => r.remaining > 0 && matches(target, r.operation));
@@ -213,6 +268,12 @@ export async function startDynamoDbFaultProxy(upstreamEndpoint: string): Promise
           hold.parked.splice(0).forEach((forwardParked) => forwardParked());
         },
       };
+    },
+    leaveUnprocessed(count) {
+      unprocessedLeft = count;
+    },
+    pageQueries(limit) {
+      queryPageLimit = limit;
     },
     loseResponsesOfNext(count, operation) {
       lostResponses.push({ remaining: count, operation });

@@ -1,5 +1,6 @@
 import { startDynamoDbLocal } from '../../scripts/local-stack/dynamodb-local';
 import { startS3Emulator } from '../../scripts/local-stack/s3-emulator';
+import { ensureFreshBuild } from './fresh-build';
 
 /** What global-teardown needs to stop; kept on globalThis because jest runs both hooks in its main process. */
 export interface TestBackend {
@@ -23,6 +24,8 @@ export default async function globalSetup(): Promise<void> {
     existing.users += 1;
     return;
   }
+  // Before the emulators: a failed build ends the run at once, and nothing is left running.
+  ensureFreshBuild();
   process.env.AWS_REGION ||= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ||= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ||= 'local';

@@ -1,6 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { MarketCalendar } from '../../src/market-calendar/market-calendar';
 import { MarketDataSimulator, MarketDataSimulatorOptions, SimulatorCall } from './market-data-simulator.types';
 import { applyControl } from './simulator-control';
 import {
@@ -17,19 +16,19 @@ interface ProviderFaults {
   retryAfterSeconds: number | null;
   hang: boolean;
   nullVolumes: NullVolumeMode;
+  extendedHours: boolean;
 }
 
 const PROVIDERS: readonly SimulatedProvider[] = ['tiingo', 'finnhub'];
 
 function noFaults(): ProviderFaults {
-  return { latencyMs: 0, failStatus: null, retryAfterSeconds: null, hang: false, nullVolumes: false };
+  return { latencyMs: 0, failStatus: null, retryAfterSeconds: null, hang: false, nullVolumes: false, extendedHours: false };
 }
 
 class SimulatorServer implements MarketDataSimulator {
   url = '';
   readonly callLog: SimulatorCall[] = [];
   private readonly callInstants: number[] = [];
-  private readonly calendar: MarketCalendar;
   private faults: Record<SimulatedProvider, ProviderFaults> = { tiingo: noFaults(), finnhub: noFaults() };
   private extraUnknown = new Set<string>();
   private readonly parked: Record<SimulatedProvider, Set<() => void>> = { tiingo: new Set(), finnhub: new Set() };
@@ -43,9 +42,7 @@ class SimulatorServer implements MarketDataSimulator {
     readonly tiingoApiKey: string,
     readonly finnhubApiKey: string,
     private readonly live: boolean,
-  ) {
-    this.calendar = new MarketCalendar(clock);
-  }
+  ) {}
 
   get tiingoBaseUrl(): string { return this.url; }
   get finnhubBaseUrl(): string { return this.url; }
@@ -54,6 +51,7 @@ class SimulatorServer implements MarketDataSimulator {
   failWith(provider: SimulatedProvider, status: number | null): void { this.faults[provider].failStatus = status; }
   throttle(provider: SimulatedProvider, seconds: number | null): void { this.faults[provider].retryAfterSeconds = seconds; }
   nullVolumes(provider: SimulatedProvider, mode: NullVolumeMode): void { this.faults[provider].nullVolumes = mode; }
+  extendedHours(provider: SimulatedProvider, on: boolean): void { this.faults[provider].extendedHours = on; }
   unknownTickers(symbols: Iterable<string>): void { this.extraUnknown = new Set([...symbols].map((s) => s.toUpperCase())); }
 
   hang(provider: SimulatedProvider, on: boolean): void {
@@ -143,8 +141,8 @@ class SimulatorServer implements MarketDataSimulator {
   private safeAnswer(target: Route, req: IncomingMessage, url: URL): SimulatedResponse {
     try {
       return this.answer(target, req, url);
-    } catch {
-      return { status: 500, body: errorBody(target.provider, 'Simulator error') };
+    } catch (error: unknown) {
+      return { status: 500, body: errorBody(target.provider, `Simulator error: ${(error as Error).message}`) };
     }
   }
 
@@ -159,10 +157,10 @@ class SimulatorServer implements MarketDataSimulator {
     }
     if (faults.failStatus !== null) return { status: faults.failStatus, body: errorBody(provider, 'Simulated upstream failure') };
     const ctx: ProviderContext = {
-      calendar: this.calendar,
       now: this.clock(),
       isUnknown: (symbol) => symbol.startsWith('ZZ') || this.extraUnknown.has(symbol),
       nullVolumes: faults.nullVolumes,
+      extendedHours: faults.extendedHours,
       live: this.live,
     };
     if (target.kind === 'tiingo-daily') return tiingoDaily(target.ticker, url.searchParams, ctx);

@@ -42,6 +42,11 @@ export interface MarketDataSimulator {
   /** Calls get no answer; turning it off (or reset) answers the parked calls, close() drops them. */
   hang(provider: SimulatedProvider, on: boolean): void;
   nullVolumes(provider: SimulatedProvider, mode: NullVolumeMode): void;
+  /**
+   * Intraday answers also carry pre-market (from 04:30 ET) and after-hours bars (4 h past the
+   * close, as Finnhub sends them), so only a correct session filter gives the regular-hours grid.
+   */
+  extendedHours(provider: SimulatedProvider, on: boolean): void;
   /** Replaces the extra unknown symbols; symbols starting with "ZZ" are always unknown. */
   unknownTickers(symbols: Iterable<string>): void;
   /** Data requests received (including refused ones), for one provider or both. */

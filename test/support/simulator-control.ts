@@ -14,6 +14,7 @@ export interface SimulatorControlRequest {
   throttle?: number | null;
   hang?: boolean;
   nullVolumes?: NullVolumeMode;
+  extendedHours?: boolean;
   unknownTickers?: string[];
 }
 
@@ -32,6 +33,7 @@ function apply(simulator: MarketDataSimulator, control: SimulatorControlRequest)
     if (control.throttle !== undefined) simulator.throttle(provider, control.throttle);
     if (control.hang !== undefined) simulator.hang(provider, control.hang);
     if (control.nullVolumes !== undefined) simulator.nullVolumes(provider, control.nullVolumes);
+    if (control.extendedHours !== undefined) simulator.extendedHours(provider, control.extendedHours);
   }
   if (control.unknownTickers) simulator.unknownTickers(control.unknownTickers);
 }

@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http';
-import { IntradayResolution, MarketCalendar, MarketDate } from '../../src/market-calendar/market-calendar';
+import { BarMinutes, newYorkDateOf, nyseSession, nyseTradingDays, ScheduledSession, ScheduleDate } from './nyse-schedule';
 import { SyntheticCandle, syntheticCandle } from './synthetic-candles';
 
 export type SimulatedProvider = 'tiingo' | 'finnhub';
@@ -13,11 +13,12 @@ export interface SimulatedResponse {
   headers?: Record<string, string>;
 }
 
+/** Sessions and bars come from the literal schedule in nyse-schedule.ts, never from src/. */
 export interface ProviderContext {
-  calendar: MarketCalendar;
   now: Date;
   isUnknown(symbol: string): boolean;
   nullVolumes: NullVolumeMode;
+  extendedHours: boolean;
   /** Live mode: the forming bar holds the prices up to `now` only, so it changes between polls. */
   live?: boolean;
 }
@@ -56,32 +57,34 @@ interface TimedCandle extends SyntheticCandle {
   startMs: number;
 }
 
-const TIINGO_FREQUENCIES: Readonly<Record<string, IntradayResolution>> = {
+const TIINGO_FREQUENCIES: Readonly<Record<string, BarMinutes>> = {
   '1min': 1, '5min': 5, '15min': 15, '30min': 30, '60min': 60, '1hour': 60,
 };
-const FINNHUB_RESOLUTIONS: Readonly<Record<string, IntradayResolution | 'D'>> = {
+const FINNHUB_RESOLUTIONS: Readonly<Record<string, BarMinutes | 'D'>> = {
   '1': 1, '5': 5, '15': 15, '30': 30, '60': 60, D: 'D',
 };
 const TIINGO_DEFAULT_COLUMNS = ['open', 'high', 'low', 'close'];
 const CANDLE_COLUMNS = new Set(['open', 'high', 'low', 'close', 'volume']);
 
 /** Daily candles exist only for sessions that have closed, like an end-of-day feed. */
-function dailyCandles(ticker: string, dates: MarketDate[], ctx: ProviderContext): Array<TimedCandle & { date: MarketDate }> {
+function dailyCandles(ticker: string, dates: ScheduleDate[], ctx: ProviderContext): Array<TimedCandle & { date: ScheduleDate }> {
   return dates.flatMap((date) => {
-    const session = ctx.calendar.session(date);
-    if (!session || !ctx.calendar.isSessionClosed(date, ctx.now)) return [];
-    const candle = syntheticCandle(ticker, Date.parse(session.open), Date.parse(session.close), 'D');
+    const session = nyseSession(date);
+    if (!session || session.closeMs > ctx.now.getTime()) return [];
+    const candle = syntheticCandle(ticker, session.openMs, session.closeMs, 'D');
     return [{ ...candle, date, startMs: Date.parse(`${date}T00:00:00.000Z`) }];
   });
 }
 
 /** Intraday bars that have started by `now`; the one still forming is included, as real feeds do. */
-function intradayCandles(ticker: string, dates: MarketDate[], resolution: IntradayResolution, ctx: ProviderContext): TimedCandle[] {
+function intradayCandles(ticker: string, dates: ScheduleDate[], resolution: BarMinutes, ctx: ProviderContext): TimedCandle[] {
   return dates.flatMap((date) => {
-    const closeMs = Date.parse(ctx.calendar.session(date)?.close ?? '');
-    return ctx.calendar
-      .barsForSession(date, resolution)
-      .map(Date.parse)
+    const session = nyseSession(date);
+    if (!session) return [];
+    const { openMs, closeMs } = ctx.extendedHours ? extendedHours(session) : session;
+    const starts: number[] = [];
+    for (let t = openMs; t < closeMs; t += resolution * 60_000) starts.push(t);
+    return starts
       .filter((startMs) => startMs <= ctx.now.getTime())
       .map((startMs) => {
         const endMs = Math.min(startMs + resolution * 60_000, closeMs);
@@ -91,18 +94,25 @@ function intradayCandles(ticker: string, dates: MarketDate[], resolution: Intrad
   });
 }
 
+const PRE_MARKET_MS = 300 * 60_000;
+const AFTER_HOURS_MS = 240 * 60_000;
+
+/** Five hours before the open (a whole number of bars at every resolution) to four after the close. */
+function extendedHours(session: ScheduledSession): { openMs: number; closeMs: number } {
+  return { openMs: session.openMs - PRE_MARKET_MS, closeMs: session.closeMs + AFTER_HOURS_MS };
+}
+
 function volumeOf(candle: SyntheticCandle, mode: NullVolumeMode): number | null {
   return mode === false ? candle.volume : null;
 }
 
-function tiingoDates(query: URLSearchParams, ctx: ProviderContext): MarketDate[] | SimulatedResponse {
-  const end = query.get('endDate') ?? ctx.calendar.marketDateOf(ctx.now);
+function tiingoDates(query: URLSearchParams, ctx: ProviderContext): ScheduleDate[] | SimulatedResponse {
+  const end = query.get('endDate') ?? newYorkDateOf(ctx.now);
   const start = query.get('startDate') ?? end;
-  try {
-    return ctx.calendar.tradingDays(start, end);
-  } catch {
-    return { status: 400, body: { detail: 'Error: startDate and endDate must be YYYY-MM-DD' } };
-  }
+  const pattern = /^\d{4}-\d{2}-\d{2}$/;
+  if (!pattern.test(start) || !pattern.test(end)) return { status: 400, body: { detail: 'Error: startDate and endDate must be YYYY-MM-DD' } };
+  // A date outside the literal schedule throws: the simulator answers 500 rather than guess.
+  return nyseTradingDays(start, end);
 }
 
 function tiingoNotFound(ticker: string): SimulatedResponse {
@@ -157,8 +167,8 @@ export function finnhubCandles(query: URLSearchParams, ctx: ProviderContext): Si
   }
   if (ctx.isUnknown(symbol) || from > to) return { status: 200, body: { s: 'no_data' } };
   const candles = resolution === 'D'
-    ? dailyCandles(symbol, ctx.calendar.tradingDays(utcDate(from), utcDate(to)), ctx)
-    : intradayCandles(symbol, ctx.calendar.tradingDays(marketDate(ctx, from), marketDate(ctx, to)), resolution, ctx);
+    ? dailyCandles(symbol, nyseTradingDays(utcDate(from), utcDate(to)), ctx)
+    : intradayCandles(symbol, nyseTradingDays(newYorkDateOf(new Date(from * 1000)), newYorkDateOf(new Date(to * 1000))), resolution, ctx);
   const inRange = candles.filter((c) => c.startMs >= from * 1000 && c.startMs <= to * 1000);
   if (inRange.length === 0) return { status: 200, body: { s: 'no_data' } };
   const body: Record<string, unknown> = {
@@ -173,10 +183,6 @@ export function finnhubCandles(query: URLSearchParams, ctx: ProviderContext): Si
   return { status: 200, body };
 }
 
-function utcDate(epochSeconds: number): MarketDate {
+function utcDate(epochSeconds: number): ScheduleDate {
   return new Date(epochSeconds * 1000).toISOString().slice(0, 10);
-}
-
-function marketDate(ctx: ProviderContext, epochSeconds: number): MarketDate {
-  return ctx.calendar.marketDateOf(new Date(epochSeconds * 1000));
 }
