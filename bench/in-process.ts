@@ -37,6 +37,7 @@ export interface InProcessApp {
 /** Counts nothing and never denies: the API as it would be without quota tracking. */
 const NO_QUOTA = {
   reserve: async (service: string, units = 1) => ({ service, units, fromFallback: false }),
+  reserveAllowance: async (): Promise<void> => undefined,
 };
 
 /**

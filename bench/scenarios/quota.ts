@@ -94,21 +94,28 @@ async function overheadFigures(context: BenchContext): Promise<Figure[]> {
       roles: [],
     });
     // Every request is cold for both apps and for the shared DynamoDB table: its own ticker and
-    // month, in years no other scenario touches (2020 for the warm-up, 2021 and 2019 for the samples).
+    // month (204 tickers, so no pair repeats within a phase), in dates no other scenario touches and
+    // inside the simulator's schedule (2021–2028, none after today): January–November 2026 for the
+    // warm-up, the 1st–14th of each 2021 month for the instant samples, the 15th–end for the slow ones.
     const tickers = activeTickers();
-    const coldSpan = (i: number, year: number): { ticker: string; span: Span } => {
-      const month = (i % 12) + 1;
+    const coldSpan = (i: number, year: number, days: 'first' | 'second' | 'all', months = 12): { ticker: string; span: Span } => {
+      const month = (i % months) + 1;
       const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
       const mm = String(month).padStart(2, '0');
-      return { ticker: tickers[i % tickers.length], span: { start: `${year}-${mm}-01`, end: `${year}-${mm}-${last}` } };
+      const [from, to] = days === 'first' ? [1, 14] : days === 'second' ? [15, last] : [1, last];
+      const dd = (day: number): string => String(day).padStart(2, '0');
+      return { ticker: tickers[i % tickers.length], span: { start: `${year}-${mm}-${dd(from)}`, end: `${year}-${mm}-${dd(to)}` } };
     };
     const apps = [on, off];
-    const warmUp = (i: number): Promise<OhlcAnswer> => getOhlc(apps[i % 2].url, token, coldSpan(i, 2020).ticker, coldSpan(i, 2020).span);
+    const warmUp = (i: number): Promise<OhlcAnswer> => {
+      const { ticker, span } = coldSpan(i, 2026, 'all', 11);
+      return getOhlc(apps[i % 2].url, token, ticker, span);
+    };
     await timeCalls(WARM_UP, 1, warmUp);
 
-    const instant = await measureCold(apps, token, (i) => coldSpan(i, 2021), COLD_PER_APP);
+    const instant = await measureCold(apps, token, (i) => coldSpan(i, 2021, 'first'), COLD_PER_APP);
     local.simulator.setLatency('tiingo', REAL_PROVIDER_MS);
-    const slow = await measureCold(apps, token, (i) => coldSpan(i, 2019), COLD_PER_APP_WITH_LATENCY).finally(() =>
+    const slow = await measureCold(apps, token, (i) => coldSpan(i, 2021, 'second'), COLD_PER_APP_WITH_LATENCY).finally(() =>
       local.simulator.setLatency('tiingo', 0),
     );
     return [...overhead(instant, '', 'simulator answers at once'), ...overhead(slow, `_provider_${REAL_PROVIDER_MS}ms`, `simulator answers after ${REAL_PROVIDER_MS} ms, the fastest real provider answer`)];

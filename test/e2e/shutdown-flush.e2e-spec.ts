@@ -1,53 +1,26 @@
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import request from 'supertest';
-import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy';
-import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startServiceProcess } from '../support/service-process';
 import { signTestToken } from '../support/test-app';
-import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
+import { startShutdownScenario, type ShutdownScenario } from '../support/shutdown-scenario';
 import { simulatorEnv } from './ohlc.fixtures';
 
 describe('SIGTERM with cache writes pending', () => {
-  let resources: TestAwsResources;
-  let simulator: MarketDataSimulator;
-  let proxy: DynamoDbFaultProxy;
+  let scenario: ShutdownScenario;
 
   beforeAll(async () => {
-    resources = await createTestAwsResources();
-    simulator = await startMarketDataSimulator();
-    proxy = await startDynamoDbFaultProxy(resources.dynamodbEndpoint);
+    scenario = await startShutdownScenario();
   });
   afterAll(async () => {
-    await proxy.close();
-    await simulator.close();
-    await resources.destroy();
+    await scenario.close();
   });
-
-  async function storedCount(pk: string): Promise<number> {
-    const dynamo = new DynamoDBClient({ region: resources.region, endpoint: resources.dynamodbEndpoint });
-    try {
-      const out = await dynamo.send(
-        new QueryCommand({
-          TableName: resources.tables.ohlcCache,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk } },
-          ConsistentRead: true,
-          Select: 'COUNT',
-        }),
-      );
-      return out.Count ?? 0;
-    } finally {
-      dynamo.destroy();
-    }
-  }
 
   it('answers first, then writes the fetched candles through before exiting 0', async () => {
     const service = await startServiceProcess({
-      ...resources.env,
-      ...simulatorEnv(simulator),
-      AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+      ...scenario.resources.env,
+      ...simulatorEnv(scenario.simulator),
+      AWS_ENDPOINT_URL_DYNAMODB: scenario.proxy.endpoint,
     });
-    const writes = proxy.hold('BatchWriteItem');
+    const writes = scenario.proxy.hold('BatchWriteItem');
 
     const res = await request(service.url)
       .get('/api/v2/tickers/AAPL/ohlc')
@@ -60,13 +33,13 @@ describe('SIGTERM with cache writes pending', () => {
     const exited = service.stop('SIGTERM');
     await service.waitForLog((line) => String(line.msg).includes('shutting down'));
     expect(service.child.exitCode).toBeNull();
-    expect(await storedCount('CANDLE#AAPL#D#0')).toBe(0);
+    expect(await scenario.storedCount('CANDLE#AAPL#D#0')).toBe(0);
 
     writes.release();
     expect(await exited).toBe(0);
     // Coverage is written only once the candle batch has been acknowledged to the service, so it
     // being there proves the process outlived the write rather than abandoning it.
-    expect(await storedCount('CANDLE#AAPL#D#0')).toBe(10);
-    expect(await storedCount('COVERAGE#AAPL#D#0')).toBe(10);
+    expect(await scenario.storedCount('CANDLE#AAPL#D#0')).toBe(10);
+    expect(await scenario.storedCount('COVERAGE#AAPL#D#0')).toBe(10);
   });
 });

@@ -1,10 +1,7 @@
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import request from 'supertest';
-import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy';
-import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startServiceProcess } from '../support/service-process';
 import { signTestToken } from '../support/test-app';
-import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
+import { startShutdownScenario, type ShutdownScenario } from '../support/shutdown-scenario';
 import { simulatorEnv } from './ohlc.fixtures';
 
 /**
@@ -13,44 +10,20 @@ import { simulatorEnv } from './ohlc.fixtures';
  * proxy holds them). Held, not timed: the outcome does not depend on how fast this machine is.
  */
 describe('SIGTERM with more work than the shutdown budget', () => {
-  let resources: TestAwsResources;
-  let simulator: MarketDataSimulator;
-  let proxy: DynamoDbFaultProxy;
+  let scenario: ShutdownScenario;
 
   beforeAll(async () => {
-    resources = await createTestAwsResources();
-    simulator = await startMarketDataSimulator();
-    proxy = await startDynamoDbFaultProxy(resources.dynamodbEndpoint);
+    scenario = await startShutdownScenario();
   });
   afterAll(async () => {
-    await proxy.close();
-    await simulator.close();
-    await resources.destroy();
+    await scenario.close();
   });
-
-  async function storedCount(pk: string): Promise<number> {
-    const dynamo = new DynamoDBClient({ region: resources.region, endpoint: resources.dynamodbEndpoint });
-    try {
-      const out = await dynamo.send(
-        new QueryCommand({
-          TableName: resources.tables.ohlcCache,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk } },
-          ConsistentRead: true,
-          Select: 'COUNT',
-        }),
-      );
-      return out.Count ?? 0;
-    } finally {
-      dynamo.destroy();
-    }
-  }
 
   it('force-closes the unfinished request at the drain time, reports the unacknowledged writes abandoned and stores none of them', async () => {
     const service = await startServiceProcess({
-      ...resources.env,
-      ...simulatorEnv(simulator),
-      AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+      ...scenario.resources.env,
+      ...simulatorEnv(scenario.simulator),
+      AWS_ENDPOINT_URL_DYNAMODB: scenario.proxy.endpoint,
       SHUTDOWN_GRACE_MS: '3000',
       // Nothing here may end by its own deadline before the shutdown budget does.
       REQUEST_DEADLINE_MS: '60000',
@@ -58,16 +31,16 @@ describe('SIGTERM with more work than the shutdown budget', () => {
     try {
       const auth = `Bearer ${await signTestToken('user-1')}`;
       const query = { resolution: 'D', start_date: '2026-10-05', end_date: '2026-10-16' };
-      const writes = proxy.hold('BatchWriteItem');
+      const writes = scenario.proxy.hold('BatchWriteItem');
 
       const answered = await request(service.url).get('/api/v2/tickers/AAPL/ohlc').query(query).set('Authorization', auth);
       expect(answered.status).toBe(200);
       await writes.held();
-      simulator.hang('tiingo', true);
-      simulator.hang('finnhub', true);
+      scenario.simulator.hang('tiingo', true);
+      scenario.simulator.hang('finnhub', true);
       const unfinished = request(service.url).get('/api/v2/tickers/MSFT/ohlc').query(query).set('Authorization', auth)
         .then((res) => `status ${res.status}`, (error: Error) => error.message);
-      await simulator.waitForCalls(2);
+      await scenario.simulator.waitForCalls(2);
 
       const exitCode = await service.stop('SIGTERM');
       const messages = service.logs.map((line) => String(line.msg));
@@ -79,8 +52,8 @@ describe('SIGTERM with more work than the shutdown budget', () => {
       ]));
       expect(service.logs.find((line) => line.msg === 'OHLC cache writes abandoned on shutdown: not stored')).toMatchObject({ level: 40, pending: 1 });
       // The abandoned batch never reached DynamoDB, so no coverage claims candles that are not there.
-      expect(await storedCount('AAPL#D')).toBe(0);
-      expect(await storedCount('COVERAGE#AAPL#D')).toBe(0);
+      expect(await scenario.storedCount('CANDLE#AAPL#D#0')).toBe(0);
+      expect(await scenario.storedCount('COVERAGE#AAPL#D#0')).toBe(0);
       // Giving up on the writes is the shutdown's own decision, within its budget: README, Behaviour.
       expect(messages).toContain('shutdown complete');
       expect(exitCode).toBe(0);
