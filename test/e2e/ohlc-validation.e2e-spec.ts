@@ -52,7 +52,7 @@ describe('OHLC request validation (e2e)', () => {
     expect(get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['ticker', 'resolution', 'range', 'start_date', 'end_date']));
     expect(doc.paths['/api/v2/tickers/{ticker}/ohlc/cache']?.delete).toMatchObject({
       tags: ['ohlc'],
-      responses: { '204': { description: 'Cache cleared' }, '403': expect.any(Object), '503': expect.any(Object) },
+      responses: { '204': { description: 'Cache invalidated' }, '403': expect.any(Object), '503': expect.any(Object) },
     });
   });
 });
