@@ -4,7 +4,7 @@ import type { MarketDataSource } from '../ohlc/candle.model';
 /**
  * A provider answered with a non-2xx status, or a body we cannot read (reported as 502). Carries
  * `status` and `retryAfterSeconds`, the shape the resilience error classifier understands.
- * The message names the provider, status and path only: Finnhub's token sits in the query string.
+ * The message names the provider, status and path only, never the query or credential headers.
  */
 export class ProviderHttpError extends Error {
   constructor(

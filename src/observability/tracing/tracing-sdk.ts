@@ -42,7 +42,7 @@ export function startTracing(options: TracingOptions): () => Promise<void> {
         applyCustomAttributesOnSpan: nameServerSpanByRoute,
       }),
       new AwsInstrumentation({ suppressInternalInstrumentation: true }),
-      // Finnhub's token travels in the query string: spans keep the path only.
+      // A query string may carry credentials (Finnhub's key once did): spans keep the path only.
       new UndiciInstrumentation({ startSpanHook: (request) => withoutQuery(request.origin, request.path) }),
       new PinoInstrumentation({ disableLogSending: true }),
     ],
