@@ -101,10 +101,13 @@ describe('OHLC cache invalidation (e2e)', () => {
     const answers = await Promise.all([ohlc(testApp, 'PYPL', week), ohlc(otherInstance, 'PYPL', week)]);
     await otherInstance.close();
 
-    expect(answers.map((res) => [res.status, res.body.code])).toEqual([
-      [503, 'DEPENDENCY_UNAVAILABLE'],
-      [503, 'DEPENDENCY_UNAVAILABLE'],
-    ]);
+    // An outage answer, never candles: 503, or 504 when a cold instance on a loaded machine used up
+    // the request's deadline retrying the failing providers.
+    for (const res of answers) {
+      expect([[503, 'DEPENDENCY_UNAVAILABLE'], [504, 'DEPENDENCY_TIMEOUT']]).toContainEqual([res.status, res.body.code]);
+      expect(res.body.candles).toBeUndefined();
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('answers a DELETE on a ticker with 20 000 stored candles at once, then purges them in the background', async () => {

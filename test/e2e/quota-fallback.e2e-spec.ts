@@ -8,7 +8,14 @@ import { eventually } from '../support/eventually';
 import { startMarketDataSimulator, type MarketDataSimulator } from '../support/market-data-simulator';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
+import { Clock } from '../../src/resilience/clock';
 import { simulatorEnv } from './ohlc.fixtures';
+
+/**
+ * The service's wall clock, held still in the middle of a minute: the fallback budgets count per
+ * window, and a minute (or hour) that rolled over mid-test would legitimately grant a second call.
+ */
+const NOW = new Date('2026-11-30T22:00:30.000Z');
 
 /** A labelled series that was never set is not exported at all: that reads as 0. */
 const metricValue = (text: string, name: string, service: string): number => {
@@ -50,7 +57,7 @@ describe('quota fallback through a real DynamoDB outage (e2e)', () => {
       QUOTA_FINNHUB_MINUTE_LIMIT: '5',
       QUOTA_FALLBACK_FRACTION: '0.2',
       CIRCUIT_DYNAMODB_HALF_OPEN_AFTER_MS: '500',
-    });
+    }, { overrides: (builder) => builder.overrideProvider(Clock).useValue({ now: () => new Date(NOW.getTime()) }) });
   }, 120_000);
   afterAll(async () => {
     await testApp?.close();
@@ -73,8 +80,8 @@ describe('quota fallback through a real DynamoDB outage (e2e)', () => {
 
     // Nothing fails open: at most the fallback budgets reach the providers (2 Tiingo, 1 Finnhub),
     // so at least one of the four requests is refused, with a Retry-After. Which provider answers
-    // which request, and whether the refusal is 429 or 503, depends on how the outage's failures
-    // use up each request's deadline since the resilience v2 merge (reported to the lead).
+    // which request, and whether the refusal is 429 or 503, depends on how much of each request's
+    // deadline the failing DynamoDB calls use up before the fallback decides.
     expect(simulator.calls('tiingo')).toBeLessThanOrEqual(2);
     expect(simulator.calls('finnhub')).toBeLessThanOrEqual(1);
     const refused = answers.filter((res) => res.status !== 200);
