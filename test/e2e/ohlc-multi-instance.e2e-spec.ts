@@ -65,10 +65,10 @@ describe('OHLC candles across service processes (e2e)', () => {
     const candles = (answers[0].body as CandleBody).candles;
     expect(candles).toHaveLength(10);
     for (const res of answers) expect((res.body as CandleBody).candles).toEqual(candles);
-    // Every process reserved a unit ahead while it waited for the lock; those that picked up the
-    // holder's fetch give theirs back (after answering), so the count ends at the one call made.
-    // The hour may turn meanwhile: then the call counts in the new hour or the old one.
-    await eventually('units reserved ahead and not used are given back', async () => {
+    // Lock waiters that picked up the holder's fetch are never charged, and a unit reserved ahead
+    // but not used goes back after the answer: the count ends at the one call made. The hour may
+    // turn meanwhile: then the call counts in the new hour or the old one.
+    await eventually('the quota counts the one call made', async () => {
       const after = await tiingoHour();
       return after.resets_at === before.resets_at ? after.used === before.used + 1 : after.used <= 1;
     });

@@ -59,23 +59,14 @@ export class FetchCoordinator {
 
   /**
    * `useStore` false (DynamoDB unusable): straight to the providers, nothing locked or stored.
-   * The user's unit and the provider's unit are reserved ahead, beside the lock and the re-check,
-   * instead of one after the other before the provider call; a gap that is picked up from another
-   * fetch gives them back (see ReservedAhead). The call itself still waits for both.
+   * The user's unit and the provider's unit are reserved ahead, together and beside the re-check
+   * once the lock is held, instead of one after the other before the provider call; a gap the
+   * re-check finds stored gives them back (see ReservedAhead). The call itself waits for both.
+   * Lock waiters reserve nothing until they give up waiting: most pick the holder's fetch up.
    */
   async fill(request: FetchRequest, gap: DateSpan, useStore: boolean): Promise<FilledGap> {
-    const prepaid = this.market.prepay();
-    const drops = [request.charge.hold(), ...(prepaid ? [prepaid.unit.hold()] : [])];
-    try {
-      return await this.fillWith(request, gap, useStore, prepaid);
-    } finally {
-      drops.forEach((drop) => drop());
-    }
-  }
-
-  private async fillWith(request: FetchRequest, gap: DateSpan, useStore: boolean, prepaid: ProviderPrepayment | undefined): Promise<FilledGap> {
     const days = this.calendar.tradingDays(gap.start, gap.end);
-    if (!useStore) return this.fetch(request, gap, days, { store: false, prepaid });
+    if (!useStore) return this.withUnitsAhead(request, (prepaid) => this.fetch(request, gap, days, { store: false, prepaid }));
     // A lock that cannot be taken (DynamoDB failing) must not stop the request: fetch anyway.
     const lease = await this.store.acquireLock(request.ticker, request.resolution, gap, request.epoch, this.leaseMs).then(
       (acquired) => acquired ?? ('busy' as const),
@@ -83,24 +74,38 @@ export class FetchCoordinator {
     );
     if (lease === 'busy') {
       const picked = await this.waitForHolder(request, gap, days);
-      return picked ? { piece: picked, fromProvider: false } : this.fetch(request, gap, days, { store: true, prepaid });
+      if (picked) return { piece: picked, fromProvider: false };
+      return this.withUnitsAhead(request, (prepaid) => this.fetch(request, gap, days, { store: true, prepaid }));
     }
     this.metrics.fetchLocks.inc({ outcome: lease === 'unavailable' ? 'unavailable' : 'acquired' });
-    if (lease === 'unavailable') return this.fetch(request, gap, days, { store: true, prepaid });
-    // Double-check: the previous holder may have stored the gap and released just before we took it.
-    let picked: CandlePiece | undefined;
-    try {
-      picked = await this.pickUp(request, gap, days).catch((error: unknown) => {
-        if (error instanceof TickerNotFoundError) throw error;
-        return undefined;
-      });
-    } catch (error) {
+    if (lease === 'unavailable') return this.withUnitsAhead(request, (prepaid) => this.fetch(request, gap, days, { store: true, prepaid }));
+    return this.withUnitsAhead(request, async (prepaid) => {
+      // Double-check: the previous holder may have stored the gap and released just before we took it.
+      let picked: CandlePiece | undefined;
+      try {
+        picked = await this.pickUp(request, gap, days).catch((error: unknown) => {
+          if (error instanceof TickerNotFoundError) throw error;
+          return undefined;
+        });
+      } catch (error) {
+        this.releaseLater(lease);
+        throw error;
+      }
+      if (!picked) return this.fetch(request, gap, days, { store: true, lease, prepaid });
       this.releaseLater(lease);
-      throw error;
+      return { piece: picked, fromProvider: false };
+    });
+  }
+
+  /** Holds the user's and the provider's unit, reserved ahead, while `work` runs: unused, they go back. */
+  private async withUnitsAhead<T>(request: FetchRequest, work: (prepaid: ProviderPrepayment | undefined) => Promise<T>): Promise<T> {
+    const prepaid = this.market.prepay();
+    const drops = [request.charge.hold(), ...(prepaid ? [prepaid.unit.hold()] : [])];
+    try {
+      return await work(prepaid);
+    } finally {
+      drops.forEach((drop) => drop());
     }
-    if (!picked) return this.fetch(request, gap, days, { store: true, lease, prepaid });
-    this.releaseLater(lease);
-    return { piece: picked, fromProvider: false };
   }
 
   private async fetch(
