@@ -17,7 +17,7 @@ import { AdminOnly, type AuthenticatedUser, CurrentUser } from '../common/auth/a
 import { ListedTickerPipe } from './dto/listed-ticker.pipe';
 import { resolveOhlcSpan } from './dto/ohlc-span';
 import { OhlcQuery } from './dto/ohlc.query';
-import { answerHeaders, OhlcResponse, toOhlcResponse } from './dto/ohlc.responses';
+import { answerHeaders, OHLC_CONTENT_TYPE, OhlcResponse, serializeOhlcResponse } from './dto/ohlc.responses';
 import { TickerParamPipe } from './dto/ticker-param.pipe';
 import { MarketCalendar } from '../market-calendar/market-calendar';
 import { Clock } from '../resilience/clock';
@@ -68,13 +68,17 @@ export class OhlcController {
     @Param('ticker', ListedTickerPipe) ticker: string,
     @Query() query: OhlcQuery,
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<OhlcResponse> {
+    @Res() res: Response,
+  ): Promise<void> {
     const span = resolveOhlcSpan(query, this.calendar);
     const candleQuery = { ticker, resolution: query.resolution, span, userId: user.sub };
-    const result = await this.live.apply(candleQuery, await this.ohlc.candles(candleQuery));
+    const answer = await this.ohlc.candles(candleQuery);
+    const result = await this.live.apply(candleQuery, answer);
     for (const [name, value] of Object.entries(answerHeaders(result, this.clock.now()))) res.setHeader(name, value);
-    return toOhlcResponse(ticker, query.resolution, span, result);
+    // A memory hit's bytes, unless live bars were laid over its candles; otherwise serialized now.
+    const body = (result === answer ? result.body : undefined) ?? serializeOhlcResponse(ticker, query.resolution, span, result);
+    res.setHeader('Content-Type', OHLC_CONTENT_TYPE);
+    res.send(body);
   }
 
   @Delete(':ticker/ohlc/cache')
