@@ -16,7 +16,7 @@ import type { Response } from 'express';
 import { AdminOnly, type AuthenticatedUser, CurrentUser } from '../common/auth/auth.decorators';
 import { ListedTickerPipe } from './dto/listed-ticker.pipe';
 import { resolveOhlcSpan } from './dto/ohlc-span';
-import { OhlcQuery } from './dto/ohlc.query';
+import { ApiOhlcQuery, type OhlcQuery, OhlcQueryPipe } from './dto/ohlc.query';
 import { answerHeaders, OHLC_CONTENT_TYPE, OhlcResponse, serializeOhlcResponse } from './dto/ohlc.responses';
 import { TickerParamPipe } from './dto/ticker-param.pipe';
 import { MarketCalendar } from '../market-calendar/market-calendar';
@@ -64,9 +64,10 @@ export class OhlcController {
       'THROTTLED: every provider is throttled and nothing is cached',
   })
   @ApiServiceUnavailableResponse({ description: 'DEPENDENCY_UNAVAILABLE: every provider is down and nothing is cached' })
+  @ApiOhlcQuery()
   async candles(
     @Param('ticker', ListedTickerPipe) ticker: string,
-    @Query() query: OhlcQuery,
+    @Query(OhlcQueryPipe) query: OhlcQuery,
     @CurrentUser() user: AuthenticatedUser,
     @Res() res: Response,
   ): Promise<void> {
