@@ -3,6 +3,7 @@ const SECRET_NAMES = new Set(['access_token', 'token', 'apikey', 'api_key', 'key
 const CENSOR = '[redacted]';
 // A value holding a URL that holds a URL…: deep enough for any real redirect chain, bounded for hostile ones.
 const MAX_DEPTH = 4;
+const NESTING = /[[\].]/;
 
 /**
  * The URL as it may be logged: every credential-named query parameter, at any nesting depth
@@ -38,11 +39,15 @@ function redactValue(raw: string, depth: number): string {
 }
 
 function isSecretName(name: string): boolean {
+  // A plain name (no brackets, no dots) is its own last segment: the common case, without the split.
+  if (!NESTING.test(name)) return SECRET_NAMES.has(name.toLowerCase());
   const segments = name.toLowerCase().split(/[[\].]+/).filter((segment) => segment !== '');
   return segments.length > 0 && SECRET_NAMES.has(segments[segments.length - 1]);
 }
 
 function decode(text: string): string {
+  // Most names and values carry no escapes (every OHLC request logs one such URL).
+  if (!text.includes('%') && !text.includes('+')) return text;
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
