@@ -4,6 +4,9 @@ const CENSOR = '[redacted]';
 // A value holding a URL that holds a URL…: deep enough for any real redirect chain, bounded for hostile ones.
 const MAX_DEPTH = 4;
 const NESTING = /[[\].]/;
+// What the general path below could change: escapes, nesting, non-ASCII, a value holding '=', a credential name.
+const MAYBE_CHANGED = /[%+[\].\u0080-\uffff]|=[^&]*=/;
+const SECRET_PAIR = new RegExp(`(?:^|&)(?:${[...SECRET_NAMES].join('|')})(?:[=&]|$)`, 'i');
 
 /**
  * The URL as it may be logged: every credential-named query parameter, at any nesting depth
@@ -13,7 +16,10 @@ const NESTING = /[[\].]/;
 export function redactQuery(url: string): string {
   const at = url.indexOf('?');
   if (at < 0) return url;
-  return url.slice(0, at + 1) + redactQueryString(url.slice(at + 1), 0);
+  const query = url.slice(at + 1);
+  // The common case (every OHLC access line): plain names and values, none a credential.
+  if (!MAYBE_CHANGED.test(query) && !SECRET_PAIR.test(query)) return url;
+  return url.slice(0, at + 1) + redactQueryString(query, 0);
 }
 
 function redactQueryString(query: string, depth: number): string {
