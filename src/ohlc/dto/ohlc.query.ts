@@ -60,11 +60,13 @@ export function checkOhlcQuery(raw: unknown): { readonly query: OhlcQuery } | { 
     if (DECLARED.has(name)) continue;
     (isPrototypeMember(name) ? late : errors).push({ field: name, message: `property ${name} should not exist` });
   }
-  const own = (name: string): unknown => (Object.prototype.hasOwnProperty.call(params, name) ? params[name] : undefined);
-  const resolution = Object.prototype.hasOwnProperty.call(params, 'resolution') ? params.resolution : 'D';
-  const range = own('range') ?? undefined;
-  const start = own('start_date') ?? undefined;
-  const end = own('end_date') ?? undefined;
+  const has = (name: string): boolean => Object.prototype.hasOwnProperty.call(params, name);
+  // resolution has a default and no @IsOptional: any value given is checked. The others are
+  // optional, and null counts as absent, as it did for @IsOptional.
+  const resolution = has('resolution') ? params.resolution : 'D';
+  const range = has('range') ? (params.range ?? undefined) : undefined;
+  const start = has('start_date') ? (params.start_date ?? undefined) : undefined;
+  const end = has('end_date') ? (params.end_date ?? undefined) : undefined;
   if (!RESOLUTION_VALUES.includes(resolution)) errors.push({ field: 'resolution', message: RESOLUTION_MESSAGE });
   if (range !== undefined && !RANGE_VALUES.includes(range)) errors.push({ field: 'range', message: RANGE_MESSAGE });
   if (start !== undefined && typeof start !== 'string') errors.push({ field: 'start_date', message: 'start_date must be a string' });
