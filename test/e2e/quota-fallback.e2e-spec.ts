@@ -45,7 +45,9 @@ describe('quota fallback through a real DynamoDB outage (e2e)', () => {
     resources = await createTestAwsResources();
     dataDir = await mkdtemp(join(tmpdir(), 'quota-fallback-e2e-'));
     dynamodb = await startDynamoDbLocal({ dbPath: dataDir });
-    await bootstrapAwsResources({ ...resources, dynamodbEndpoint: dynamodb.endpoint });
+    // TTL off, as on every test table: the counters carry expiry times of the held clock's day,
+    // already past in real time, and DynamoDB Local would sweep them mid-test.
+    await bootstrapAwsResources({ ...resources, dynamodbEndpoint: dynamodb.endpoint }, { enableTtl: false });
     simulator = await startMarketDataSimulator();
     testApp = await startTestApp({
       ...resources.env,
