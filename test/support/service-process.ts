@@ -22,6 +22,8 @@ export interface ServiceProcess {
  * The built service (`npm run build` → dist/src/main.js) as a separate OS process, for what only
  * processes show: several instances sharing tables, signals, exit codes.
  */
+const STARTUP_TIMEOUT_MS = 45_000;
+
 export async function startServiceProcess(
   env: Record<string, string | undefined>,
   options: { readonly nodeArgs?: readonly string[] } = {},
@@ -77,7 +79,9 @@ export async function startServiceProcess(
     });
   };
 
-  await waitForLog((line) => String(line.msg).includes('listening'));
+  // A bound, not a wait: a healthy start resolves at once; a loaded 2-core box starting three
+  // processes beside DynamoDB Local has taken over 20 s.
+  await waitForLog((line) => String(line.msg).includes('listening'), STARTUP_TIMEOUT_MS);
   return {
     url: `http://127.0.0.1:${port}`,
     child,
