@@ -11,6 +11,11 @@ describe(redactQuery.name, () => {
     ['/x?token', '/x?token=[redacted]'],
     ['/x?q=token&tokens=1&monkey=2', '/x?q=token&tokens=1&monkey=2'],
     ['/health/live', '/health/live'],
+    ['/x?resolution=D&start_date=2026-11-02&end_date=2026-11-06', '/x?resolution=D&start_date=2026-11-02&end_date=2026-11-06'],
+    ['/x?a=1&Token=abc&b', '/x?a=1&Token=[redacted]&b'],
+    ['/x?a=1&Key', '/x?a=1&Key=[redacted]'],
+    ['/x?tokens=1&x_token=2&token_=3', '/x?tokens=1&x_token=2&token_=3'],
+    ['/x?next=/cb?token=abc', '/x?next=%2Fcb%3Ftoken%3D%5Bredacted%5D'],
   ])('redacts %s', (url, expected) => {
     expect(redactQuery(url)).toBe(expected);
   });

@@ -3,6 +3,10 @@ const SECRET_NAMES = new Set(['access_token', 'token', 'apikey', 'api_key', 'key
 const CENSOR = '[redacted]';
 // A value holding a URL that holds a URL…: deep enough for any real redirect chain, bounded for hostile ones.
 const MAX_DEPTH = 4;
+const NESTING = /[[\].]/;
+// What the general path below could change: escapes, nesting, non-ASCII, a value holding '=', a credential name.
+const MAYBE_CHANGED = /[%+[\].\u0080-\uffff]|=[^&]*=/;
+const SECRET_PAIR = new RegExp(`(?:^|&)(?:${[...SECRET_NAMES].join('|')})(?:[=&]|$)`, 'i');
 
 /**
  * The URL as it may be logged: every credential-named query parameter, at any nesting depth
@@ -12,7 +16,10 @@ const MAX_DEPTH = 4;
 export function redactQuery(url: string): string {
   const at = url.indexOf('?');
   if (at < 0) return url;
-  return url.slice(0, at + 1) + redactQueryString(url.slice(at + 1), 0);
+  const query = url.slice(at + 1);
+  // The common case (every OHLC access line): plain names and values, none a credential.
+  if (!MAYBE_CHANGED.test(query) && !SECRET_PAIR.test(query)) return url;
+  return url.slice(0, at + 1) + redactQueryString(query, 0);
 }
 
 function redactQueryString(query: string, depth: number): string {
@@ -38,11 +45,15 @@ function redactValue(raw: string, depth: number): string {
 }
 
 function isSecretName(name: string): boolean {
+  // A plain name (no brackets, no dots) is its own last segment: the common case, without the split.
+  if (!NESTING.test(name)) return SECRET_NAMES.has(name.toLowerCase());
   const segments = name.toLowerCase().split(/[[\].]+/).filter((segment) => segment !== '');
   return segments.length > 0 && SECRET_NAMES.has(segments[segments.length - 1]);
 }
 
 function decode(text: string): string {
+  // Most names and values carry no escapes (every OHLC request logs one such URL).
+  if (!text.includes('%') && !text.includes('+')) return text;
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {

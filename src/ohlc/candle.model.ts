@@ -66,6 +66,11 @@ export interface CandlePiece extends CandleSet {
 
 export interface OhlcResult extends CandleSet {
   readonly layer: CacheLayer;
+  /**
+   * The serialized answer of exactly these candles (memory hits carry it). Whatever changes the
+   * candles builds a result without it; the controller uses it only on the object the service returned.
+   */
+  readonly body?: Buffer;
 }
 
 /** Joins pieces of one range: candles by time (later pieces win a tie), oldest fetch, newest source. */

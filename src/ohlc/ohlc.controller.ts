@@ -16,8 +16,8 @@ import type { Response } from 'express';
 import { AdminOnly, type AuthenticatedUser, CurrentUser } from '../common/auth/auth.decorators';
 import { ListedTickerPipe } from './dto/listed-ticker.pipe';
 import { resolveOhlcSpan } from './dto/ohlc-span';
-import { OhlcQuery } from './dto/ohlc.query';
-import { answerHeaders, OhlcResponse, toOhlcResponse } from './dto/ohlc.responses';
+import { ApiOhlcQuery, type OhlcQuery, OhlcQueryPipe } from './dto/ohlc.query';
+import { answerHeaders, OHLC_CONTENT_TYPE, OhlcResponse, serializeOhlcResponse } from './dto/ohlc.responses';
 import { TickerParamPipe } from './dto/ticker-param.pipe';
 import { MarketCalendar } from '../market-calendar/market-calendar';
 import { Clock } from '../resilience/clock';
@@ -64,17 +64,22 @@ export class OhlcController {
       'THROTTLED: every provider is throttled and nothing is cached',
   })
   @ApiServiceUnavailableResponse({ description: 'DEPENDENCY_UNAVAILABLE: every provider is down and nothing is cached' })
+  @ApiOhlcQuery()
   async candles(
     @Param('ticker', ListedTickerPipe) ticker: string,
-    @Query() query: OhlcQuery,
+    @Query(OhlcQueryPipe) query: OhlcQuery,
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<OhlcResponse> {
+    @Res() res: Response,
+  ): Promise<void> {
     const span = resolveOhlcSpan(query, this.calendar);
     const candleQuery = { ticker, resolution: query.resolution, span, userId: user.sub };
-    const result = await this.live.apply(candleQuery, await this.ohlc.candles(candleQuery));
+    const answer = await this.ohlc.candles(candleQuery);
+    const result = await this.live.apply(candleQuery, answer);
     for (const [name, value] of Object.entries(answerHeaders(result, this.clock.now()))) res.setHeader(name, value);
-    return toOhlcResponse(ticker, query.resolution, span, result);
+    // A memory hit's bytes, unless live bars were laid over its candles; otherwise serialized now.
+    const body = (result === answer ? result.body : undefined) ?? serializeOhlcResponse(ticker, query.resolution, span, result);
+    res.setHeader('Content-Type', OHLC_CONTENT_TYPE);
+    res.send(body);
   }
 
   @Delete(':ticker/ohlc/cache')

@@ -15,6 +15,7 @@ import { OhlcMetrics } from './ohlc.metrics';
 import { CacheLayer, CandlePiece, CandleSet, mergePieces, OhlcResult } from './candle.model';
 import type { DateSpan, Resolution } from './candle.model';
 import { MarketDataService } from '../market-data/market-data.service';
+import { serializeOhlcResponse } from './dto/ohlc.responses';
 
 /** Memory lifetime of a range whose sessions have all closed: they never change; bytes bound the cache. */
 export const COMPLETE_RANGE_MEMORY_TTL_MS = 24 * 3600_000;
@@ -154,7 +155,8 @@ export class OhlcService {
     const latest = this.controls.latestEpoch(query.ticker);
     if (epoch !== undefined && latest !== undefined && latest > epoch) return;
     const ttlMs = this.memoryTtlMs(query, result);
-    const entry = { ticker: query.ticker, candles: result.candles, source: result.source, fetchedAt: result.fetchedAt, epoch };
+    const body = serializeOhlcResponse(query.ticker, query.resolution, query.span, result);
+    const entry = { ticker: query.ticker, candles: result.candles, source: result.source, fetchedAt: result.fetchedAt, epoch, body };
     this.memory.set(memoryKey(query.ticker, query.resolution, query.span), { ...entry, staleAt: this.clock.now().getTime() + ttlMs }, ttlMs);
     this.metrics.memoryBytes.set(this.memory.sizeBytes);
   }

@@ -1,9 +1,9 @@
 import { ValidationFailedError } from '../../common/errors';
 import { MarketCalendar } from '../../market-calendar/market-calendar';
 import { resolveOhlcSpan } from './ohlc-span';
-import { OhlcQuery } from './ohlc.query';
+import type { OhlcQuery } from './ohlc.query';
 
-const query = (fields: Partial<OhlcQuery>): OhlcQuery => Object.assign(new OhlcQuery(), fields);
+const query = (fields: Partial<OhlcQuery>): OhlcQuery => ({ resolution: 'D', ...fields });
 // 03:00Z on the 22nd is still the evening of the 21st in New York.
 const calendar = new MarketCalendar(() => new Date('2026-11-22T03:00:00Z'));
 

@@ -6,7 +6,7 @@ import type { OhlcQuery } from './ohlc.query';
 
 /**
  * The dates a query asks for: start_date/end_date as given, or a preset (default 1M) ending at
- * today's ET market date. Rules that involve several parameters live here, after the DTO checks.
+ * today's ET market date. Rules that involve several parameters live here, after checkOhlcQuery.
  * @throws ValidationFailedError with one entry per broken rule.
  */
 export function resolveOhlcSpan(query: OhlcQuery, calendar: MarketCalendar): DateSpan {

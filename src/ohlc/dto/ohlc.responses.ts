@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { OhlcResult } from '../candle.model';
+import type { CandleSet, OhlcResult } from '../candle.model';
 import { RESOLUTIONS, type DateSpan, type MarketDataSource, type Resolution } from '../candle.model';
 
 export class OhlcCandleResponse {
@@ -45,8 +45,11 @@ export class OhlcResponse {
   candles!: OhlcCandleResponse[];
 }
 
+/** What express' `res.json` would send with it (no replacer, no spaces, UTF-8). */
+export const OHLC_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /** Whitelists the response fields; nothing of a cache item leaks through. */
-export function toOhlcResponse(ticker: string, resolution: Resolution, span: DateSpan, result: OhlcResult): OhlcResponse {
+export function toOhlcResponse(ticker: string, resolution: Resolution, span: DateSpan, result: CandleSet): OhlcResponse {
   const candles = result.candles.map((c) => ({
     date: c.time,
     open: c.open,
@@ -56,6 +59,14 @@ export function toOhlcResponse(ticker: string, resolution: Resolution, span: Dat
     volume: Math.round(c.volume),
   }));
   return { ticker, resolution, start_date: span.start, end_date: span.end, source: result.source, count: candles.length, candles };
+}
+
+/**
+ * The bytes of an answer, the only way one is written: a fresh answer is serialized per request,
+ * a memory entry keeps these bytes beside its candles, so a hit writes them without re-mapping.
+ */
+export function serializeOhlcResponse(ticker: string, resolution: Resolution, span: DateSpan, set: CandleSet): Buffer {
+  return Buffer.from(JSON.stringify(toOhlcResponse(ticker, resolution, span, set)));
 }
 
 /** The one place an answer is labelled: which layer served it and how old its oldest part is. */

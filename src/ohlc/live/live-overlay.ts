@@ -33,7 +33,8 @@ export class LiveOverlay {
     // A short budget of its own: a struggling DynamoDB must not hold up an answer we already have.
     const record = await this.repository.read({ ticker, resolution, date: today }, OVERLAY_BUDGET_MS).catch(() => undefined);
     if (!record || record.bars.length === 0 || !(await this.isCurrent(ticker, record.epoch))) return result;
-    return { ...result, candles: overlay(result.candles, record.bars) };
+    // Spelled out, not spread: the memoised body of the original candles must not come along.
+    return { candles: overlay(result.candles, record.bars), source: result.source, fetchedAt: result.fetchedAt, layer: result.layer };
   }
 
   /** Bars of the ticker's current epoch; when the epoch cannot be read, as memory does, they count as current. */

@@ -5,7 +5,8 @@ const settings = testSettings({ OHLC_MEMORY_CACHE_MB: '1' });
 
 function entry(ticker: string, candles = 1): MemoryEntry {
   const bars = Array.from({ length: candles }, (_, i) => ({ time: `t${i}`, open: 1, high: 1, low: 1, close: 1, volume: i }));
-  return { ticker, candles: bars, source: 'tiingo', fetchedAt: 0, epoch: 0, staleAt: Number.MAX_SAFE_INTEGER };
+  const body = Buffer.from(JSON.stringify({ ticker, candles: bars }));
+  return { ticker, candles: bars, source: 'tiingo', fetchedAt: 0, epoch: 0, staleAt: Number.MAX_SAFE_INTEGER, body };
 }
 
 describe(MemoryCandleCache.name, () => {

@@ -13,6 +13,11 @@ export interface MemoryEntry extends CandleSet {
    * TTL enforces the same in wall time; this keeps both views in step when the clock is replaced.
    */
   readonly staleAt: number;
+  /**
+   * The answer's bytes for this key (serializeOhlcResponse of these candles), written as they are
+   * on a hit. Part of the entry, so it lives and dies with it: same epoch, TTL and invalidation.
+   */
+  readonly body: Buffer;
 }
 
 /** Fixed per-entry overhead (key, object headers) on top of the serialized candles. */
@@ -36,8 +41,9 @@ export class MemoryCandleCache {
   constructor(settings: Settings) {
     this.cache = new LRUCache<string, MemoryEntry>({
       maxSize: settings.ohlcMemoryCacheBytes,
-      // JSON length approximates the heap an entry holds; the bound only needs to be roughly right.
-      sizeCalculation: (entry) => JSON.stringify(entry.candles).length + ENTRY_OVERHEAD_BYTES,
+      // The body's bytes, plus as much again for the candle objects (their JSON is the body
+      // minus a short header, and JSON length approximates their heap): roughly right is enough.
+      sizeCalculation: (entry) => 2 * entry.body.byteLength + ENTRY_OVERHEAD_BYTES,
       ttlAutopurge: false,
       noDeleteOnStaleGet: true,
       allowStale: false,
