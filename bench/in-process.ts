@@ -37,7 +37,8 @@ export interface InProcessApp {
 /** Counts nothing and never denies: the API as it would be without quota tracking. */
 const NO_QUOTA = {
   reserve: async (service: string, units = 1) => ({ service, units, fromFallback: false }),
-  reserveAllowance: async (): Promise<void> => undefined,
+  reserveAllowance: async (allowance: string) => ({ service: allowance, units: 1, fromFallback: false }),
+  release: async (): Promise<void> => undefined,
 };
 
 /**

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MarketCalendar } from '../src/market-calendar/market-calendar';
-import { candlePk, coveragePk } from '../src/ohlc/store/ohlc-cache.items';
+import { candlePk, rangeSortKeyBounds } from '../src/ohlc/store/ohlc-cache.items';
 
 export interface Span {
   readonly start: string;
@@ -82,24 +82,36 @@ export const describeTally = (counts: Record<string, number>): string =>
     .map(([key, n]) => `${n}× ${key}`)
     .join(', ');
 
-/** Paginates a Query to the end; returns the number of items read. */
-export async function queryAll(dynamo: DynamoDBClient, input: QueryCommandInput): Promise<number> {
-  let items = 0;
+/** Paginates a Query to the end; returns the number of items read, and how many of them are candles. */
+export async function queryAll(dynamo: DynamoDBClient, input: QueryCommandInput): Promise<{ items: number; candles: number }> {
+  const read = { items: 0, candles: 0 };
   let startKey: QueryCommandInput['ExclusiveStartKey'];
   do {
     const page = await dynamo.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    items += page.Count ?? 0;
+    read.items += page.Count ?? 0;
+    // Only coverage records carry `complete`.
+    read.candles += (page.Items ?? []).filter((item) => item.complete === undefined).length;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return items;
+  return read;
 }
 
-/** The raw read of a daily range of candles: `pk = CANDLE#{TICKER}#D#0 AND sk BETWEEN start AND end` (never invalidated: epoch 0). */
-export function candleQuery(table: string, ticker: string, span: Span): QueryCommandInput {
+/**
+ * The raw read of a daily range, the same Query the DynamoDB layer makes: `pk = CANDLE#{TICKER}#D#0`
+ * (never invalidated: epoch 0), the sort keys of the range's candles and coverage records, unexpired.
+ */
+export function rangeQuery(table: string, ticker: string, span: Span): QueryCommandInput {
+  const [from, to] = rangeSortKeyBounds('D', span);
   return {
     TableName: table,
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': { S: candlePk(ticker, 'D', 0) }, ':from': { S: span.start }, ':to': { S: span.end } },
+    FilterExpression: 'expires_at > :now',
+    ExpressionAttributeValues: {
+      ':pk': { S: candlePk(ticker, 'D', 0) },
+      ':from': { S: from },
+      ':to': { S: to },
+      ':now': { N: String(Math.floor(Date.now() / 1000)) },
+    },
   };
 }
 
@@ -111,14 +123,8 @@ export async function waitForCoverage(dynamo: DynamoDBClient, table: string, tic
   const sessions = calendar.tradingDays(span.start, span.end).length;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const covered = await queryAll(dynamo, {
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': { S: coveragePk(ticker, 'D', 0) }, ':from': { S: span.start }, ':to': { S: span.end } },
-      ConsistentRead: true,
-      Select: 'COUNT',
-    });
-    if (covered >= sessions) return true;
+    const { items, candles } = await queryAll(dynamo, { ...rangeQuery(table, ticker, span), ConsistentRead: true });
+    if (items - candles >= sessions) return true;
     await delay(100);
   }
   return false;

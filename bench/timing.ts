@@ -18,3 +18,18 @@ export async function timeCalls(count: number, concurrency: number, call: (i: nu
 
 export const p50 = (samples: readonly number[]): number => percentile(samples, 50);
 export const p99 = (samples: readonly number[]): number => percentile(samples, 99);
+
+/**
+ * Runs `calls[0]` and `calls[1]` alternately, `count` calls of each, at most `concurrency` in
+ * flight, so that drift in machine load hits both alike; returns each one's latencies (ms).
+ */
+export async function timeAlternated(count: number, concurrency: number, calls: readonly [() => Promise<unknown>, () => Promise<unknown>]): Promise<[number[], number[]]> {
+  const samples: [number[], number[]] = [[], []];
+  await timeCalls(2 * count, concurrency, async (i) => {
+    const which = i % 2;
+    const started = performance.now();
+    await calls[which]();
+    samples[which].push(performance.now() - started);
+  });
+  return samples;
+}

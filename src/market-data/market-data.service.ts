@@ -6,7 +6,8 @@ import { RequestContexts } from '../common/http/request-context';
 import { Settings } from '../config/settings';
 import { MetricsRegistry } from '../observability/metrics.registry';
 import { QuotaExhaustedError, UnknownQuotaServiceError } from '../quota/quota.errors';
-import { QuotaService } from '../quota/quota.service';
+import { QuotaReservation, QuotaService } from '../quota/quota.service';
+import { ReservedAhead } from '../quota/reserved-ahead';
 import { Deadline, deadlineIn } from '../resilience/deadline';
 import { ResilienceService } from '../resilience/resilience.service';
 import { MarketDataUnavailableError, TickerNotFoundError } from './market-data.errors';
@@ -21,6 +22,14 @@ import { ProviderHttpError } from './provider-http';
 export interface FetchOptions {
   /** Each provider's quota is only used up to this share of every window (see QuotaService.reserve). */
   readonly quotaCeilingRatio?: number;
+  /** A unit of this provider's quota reserved ahead (see `prepay`): the first attempt at it uses it. */
+  readonly prepaid?: ProviderPrepayment;
+}
+
+/** One unit of a provider's quota reserved ahead for the next fetch's first attempt. */
+export interface ProviderPrepayment {
+  readonly provider: MarketDataSource;
+  readonly unit: ReservedAhead<QuotaReservation>;
 }
 
 /** How long a provider that sent 429 without a Retry-After is left alone. */
@@ -58,6 +67,17 @@ export class MarketDataService {
   /** Which providers are configured (have an API key), in priority order. */
   enabledProviders(): MarketDataSource[] {
     return this.providers.filter((p) => p.enabled).map((p) => p.name);
+  }
+
+  /**
+   * A unit of the quota of the provider the next fetch would call first, reserved ahead so the
+   * write runs beside other work (see ReservedAhead); undefined when no provider could be called.
+   * Hold it while deciding, pass it as `prepaid`, drop the hold afterwards: unused, it goes back.
+   */
+  prepay(): ProviderPrepayment | undefined {
+    const first = this.providers.find((p) => p.enabled && this.skipSecondsLeft(p.name) === 0);
+    if (!first) return undefined;
+    return { provider: first.name, unit: new ReservedAhead(() => this.quota.reserve(first.name), (reservation) => this.quota.release(reservation)) };
   }
 
   /**
@@ -108,10 +128,15 @@ export class MarketDataService {
     deadline: Deadline,
     options: FetchOptions,
   ): Promise<Candle[]> {
+    let prepaid = options.prepaid?.provider === provider.name ? options.prepaid.unit : undefined;
     return this.resilience.execute(
       provider.name,
       async (signal) => {
-        await this.quota.reserve(provider.name, 1, { ceilingRatio: options.quotaCeilingRatio });
+        // The first attempt takes the unit reserved ahead (if any); each retry reserves its own.
+        const ahead = prepaid;
+        prepaid = undefined;
+        if (ahead) await ahead.use();
+        else await this.quota.reserve(provider.name, 1, { ceilingRatio: options.quotaCeilingRatio });
         return provider.fetchCandles(ticker, resolution, span, signal);
       },
       { deadline, retryThrottled: false },

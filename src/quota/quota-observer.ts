@@ -67,6 +67,13 @@ export class QuotaObserver {
     );
   }
 
+  releaseFailed(service: string, error: unknown): void {
+    this.logger.warn(
+      { service, error_name: error instanceof Error ? error.name : typeof error },
+      `quota ${service}: a unit reserved ahead and not used could not be given back; it stays counted`,
+    );
+  }
+
   fallbackLeft(service: string): void {
     this.fallbackActive.set({ service }, 0);
     this.logger.info({ service }, `DynamoDB answers again: quota ${service} is counted in DynamoDB`);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, DynamoDBServiceException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error';
 import { DependencyUnavailableError } from '../common/errors/dependency.errors';
@@ -18,15 +17,7 @@ export type ReserveOutcome =
 
 const partitionKey = (service: string): string => `QUOTA#${service}`;
 
-/**
- * Attempt markers live in three rotating string sets, one per minute of the day modulo 3. Each
- * write adds its marker to the current set and clears the set of two minutes ago, so a marker
- * survives at least a minute (far longer than any retry within a deadline) and the sets stay small.
- */
-const ATTEMPT_SETS = ['a0', 'a1', 'a2'] as const;
-const attemptSet = (minuteOfDay: number): string => ATTEMPT_SETS[minuteOfDay % 3];
-
-/** 64 random bits: markers only need to be unique among the few written within a minute or two. */
+/** 64 random bits: a marker only has to differ from the one its slot held before. */
 const newAttemptId = (): string => randomBytes(8).toString('base64url');
 
 /**
@@ -36,6 +27,17 @@ const newAttemptId = (): string => randomBytes(8).toString('base64url');
 @Injectable()
 export class QuotaRepository {
   private readonly table: string;
+  /**
+   * Names this instance's marker attributes on the day items (`r{tag}{slot}`): 48 random bits, so
+   * instances, restarts and apps sharing a process never write the same one.
+   */
+  private readonly tag = randomBytes(6).toString('base64url');
+  /**
+   * Marker slots of this instance: a write holds one until it has settled, retries included, so
+   * no other write of this process overwrites its marker meanwhile. As many as ever ran at once.
+   */
+  private readonly freeSlots: number[] = [];
+  private slotCount = 0;
 
   constructor(
     private readonly aws: AwsClients,
@@ -50,32 +52,65 @@ export class QuotaRepository {
    * increments server-side and the condition admits it only while every window keeps `n` units of
    * room, so writers on any number of instances can never overshoot and no count is lost.
    *
-   * UpdateItem has no client request token, so the write carries a random marker: a retry after an
-   * ambiguous failure (the first attempt applied, its answer lost) fails the marker's condition,
-   * and the old item returned with that failure shows the marker, i.e. the reservation is granted
-   * once, not twice.
+   * UpdateItem has no client request token, so the write also sets a random marker in an attribute
+   * of its own (one of this instance's marker slots) and requires the slot not to hold it yet: a
+   * retry after an ambiguous failure (the first attempt applied, its answer lost) fails that
+   * condition, and the old item returned with the failure shows the marker, i.e. the reservation
+   * is granted once, not twice. A slot holds one marker, not a growing list, so the item, the
+   * write and the returned attributes stay as small as the counters themselves.
    */
-  async reserve(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<ReserveOutcome> {
+  reserve(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<ReserveOutcome> {
+    return this.write(service, day, slots, n, true);
+  }
+
+  /**
+   * Gives back `n` units of a reservation that was not used (the call it was made for did not
+   * happen), in exactly the window instances it was counted in; idempotent like `reserve`, so a
+   * retried refund never gives back twice. Never denied.
+   */
+  async release(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<void> {
+    await this.write(service, day, slots, -n, false);
+  }
+
+  private async write(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number, limited: boolean): Promise<ReserveOutcome> {
+    const markerSlot = this.freeSlots.pop() ?? this.slotCount++;
+    try {
+      return await this.send(service, day, slots, n, limited, `r${this.tag}${markerSlot}`);
+    } finally {
+      this.freeSlots.push(markerSlot);
+    }
+  }
+
+  private async send(
+    service: string,
+    day: QuotaDay,
+    slots: readonly QuotaWindowSlot[],
+    n: number,
+    limited: boolean,
+    marker: string,
+  ): Promise<ReserveOutcome> {
     const attemptId = newAttemptId();
-    const names: Record<string, string> = { '#expires': 'expires_at', '#seen': attemptSet(day.minuteOfDay) };
-    const values: Record<string, unknown> = { ':n': n, ':expires': day.expiresAt, ':id': attemptId, ':ids': new Set([attemptId]) };
-    const conditions = ['NOT contains(#seen, :id)'];
-    const additions = ['#seen :ids'];
+    const names: Record<string, string> = { '#expires': 'expires_at', '#marker': marker };
+    // Plain AttributeValues and the low-level client: a reservation is on the hot path of every
+    // provider call, and the document client's marshalling is a measurable share of it.
+    const values: Record<string, AttributeValue> = { ':n': num(n), ':expires': num(day.expiresAt), ':id': { S: attemptId } };
+    const conditions = ['(attribute_not_exists(#marker) OR #marker <> :id)'];
+    const additions: string[] = [];
     slots.forEach((slot, i) => {
       names[`#w${i}`] = slot.attribute;
-      values[`:max${i}`] = slot.limit - n;
-      conditions.push(`(attribute_not_exists(#w${i}) OR #w${i} <= :max${i})`);
       additions.push(`#w${i} :n`);
+      if (!limited) return;
+      values[`:max${i}`] = num(slot.limit - n);
+      conditions.push(`(attribute_not_exists(#w${i}) OR #w${i} <= :max${i})`);
     });
-    const removals = [attemptSet(day.minuteOfDay + 1)];
     // The minute counter of two minutes ago can no longer change a decision: drop it to keep the item small.
-    if (slots.some((slot) => slot.window === 'minute') && day.minuteOfDay >= 2) removals.push(minuteAttribute(day.minuteOfDay - 2));
-    removals.forEach((attribute, i) => (names[`#old${i}`] = attribute));
+    const removal = slots.some((slot) => slot.window === 'minute') && day.minuteOfDay >= 2 ? minuteAttribute(day.minuteOfDay - 2) : undefined;
+    if (removal) names['#old'] = removal;
 
-    const command = new UpdateCommand({
+    const command = new UpdateItemCommand({
       TableName: this.table,
-      Key: { pk: partitionKey(service), sk: day.sk },
-      UpdateExpression: `ADD ${additions.join(', ')} SET #expires = if_not_exists(#expires, :expires) REMOVE ${removals.map((_, i) => `#old${i}`).join(', ')}`,
+      Key: { pk: { S: partitionKey(service) }, sk: { S: day.sk } },
+      UpdateExpression: `ADD ${additions.join(', ')} SET #marker = :id, #expires = if_not_exists(#expires, :expires)${removal ? ' REMOVE #old' : ''}`,
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
@@ -83,15 +118,14 @@ export class QuotaRepository {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     try {
-      const result = await this.resilience.execute('dynamodb', (signal) => this.aws.documents.send(command, { abortSignal: signal }));
-      return { granted: true, used: countsOf(result.Attributes ?? {}, slots) };
+      const result = await this.resilience.execute('dynamodb', (signal) => this.aws.dynamodb.send(command, { abortSignal: signal }));
+      return { granted: true, used: rawCountsOf(result.Attributes ?? {}, slots) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw toDomainError(error);
-      const old = error.Item ? unmarshall(error.Item) : {};
-      const used = countsOf(old, slots);
-      const seen = old[attemptSet(day.minuteOfDay)];
+      const old = error.Item ?? {};
+      const used = rawCountsOf(old, slots);
       // Our own earlier attempt was applied: that is this reservation, already counted.
-      if (seen instanceof Set && seen.has(attemptId)) return { granted: true, used };
+      if (old[marker]?.S === attemptId) return { granted: true, used };
       const exhausted = slots.flatMap((slot, i) => (used[i] + n > slot.limit ? [i] : []));
       return { granted: false, exhausted, used };
     }
@@ -119,6 +153,12 @@ export class QuotaRepository {
 function countsOf(item: Record<string, unknown>, slots: readonly QuotaWindowSlot[]): number[] {
   return slots.map((slot) => Number(item[slot.attribute] ?? 0));
 }
+
+function rawCountsOf(item: Record<string, AttributeValue>, slots: readonly QuotaWindowSlot[]): number[] {
+  return slots.map((slot) => Number(item[slot.attribute]?.N ?? 0));
+}
+
+const num = (value: number): AttributeValue => ({ N: String(value) });
 
 /**
  * What the resilience layer passes through unchanged is permanent (a missing table, missing

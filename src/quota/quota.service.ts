@@ -6,7 +6,7 @@ import { QuotaExhaustedError, UnknownQuotaServiceError } from './quota.errors';
 import { QuotaFallbackBudget } from './quota-fallback-budget';
 import { QuotaObserver } from './quota-observer';
 import { QuotaRepository, ReserveOutcome } from './quota.repository';
-import { quotaDay, QuotaState, QuotaWindowSlot, secondsUntil, stateOf, windowSlots, worstState } from './quota-windows';
+import { QuotaDay, quotaDay, QuotaState, QuotaWindowSlot, secondsUntil, stateOf, windowSlots, worstState } from './quota-windows';
 
 export interface QuotaWindowUsage {
   readonly window: QuotaWindowUnit;
@@ -56,6 +56,8 @@ export interface QuotaReservation {
 export class QuotaService {
   private readonly fallback: QuotaFallbackBudget;
   private readonly inFallback = new Set<string>();
+  /** Where each reservation counted in DynamoDB was counted, so `release` gives back to exactly those windows. */
+  private readonly counted = new WeakMap<QuotaReservation, { counter: string; day: QuotaDay; slots: readonly QuotaWindowSlot[] }>();
 
   constructor(
     private readonly settings: Settings,
@@ -86,8 +88,9 @@ export class QuotaService {
     if (tooLarge.length > 0) throw this.denied(service, slots, tooLarge, now);
 
     let outcome: ReserveOutcome;
+    const day = quotaDay(now);
     try {
-      outcome = await this.repository.reserve(service, quotaDay(now), slots, n);
+      outcome = await this.repository.reserve(service, day, slots, n);
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError || error instanceof DependencyTimeoutError)) throw error;
       return this.reserveFromFallback(service, slots, n, now, error);
@@ -96,7 +99,7 @@ export class QuotaService {
     // The write returns the counts, so the gauges and threshold logs cost no extra read.
     windows.forEach((slot, i) => this.observer.windowUsed(service, slot, outcome.used[i]));
     if (!outcome.granted) throw this.denied(service, slots, outcome.exhausted, now);
-    return { service, units: n, fromFallback: false };
+    return this.countedIn({ service, units: n, fromFallback: false }, service, day, slots);
   }
 
   /**
@@ -105,21 +108,40 @@ export class QuotaService {
    * under `QUOTA#{allowance}#{key}`; metrics name the allowance only, never the key (one series per
    * user would be unbounded). Throws `QuotaExhaustedError` when a window is full.
    */
-  async reserveAllowance(allowance: string, key: string, windows: readonly QuotaWindowLimit[]): Promise<void> {
+  async reserveAllowance(allowance: string, key: string, windows: readonly QuotaWindowLimit[]): Promise<QuotaReservation> {
     const now = this.clock.now();
     const slots = windowSlots(windows, now);
     const counter = `${allowance}#${key}`;
+    const day = quotaDay(now);
     let outcome: ReserveOutcome;
     try {
-      outcome = await this.repository.reserve(counter, quotaDay(now), slots, 1);
+      outcome = await this.repository.reserve(counter, day, slots, 1);
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError || error instanceof DependencyTimeoutError)) throw error;
       this.observer.fallbackDecision(allowance);
       const exhausted = this.fallback.tryReserve(counter, slots, 1);
       if (exhausted.length > 0) throw this.denied(allowance, slots, exhausted, now);
-      return;
+      return { service: allowance, units: 1, fromFallback: true };
     }
     if (!outcome.granted) throw this.denied(allowance, slots, outcome.exhausted, now);
+    return this.countedIn({ service: allowance, units: 1, fromFallback: false }, counter, day, slots);
+  }
+
+  /**
+   * Gives back a reservation whose call was not made (see ReservedAhead), in exactly the window
+   * instances it was counted in, idempotently. A unit of the per-instance fallback budget stays
+   * spent (the budget only errs towards fewer calls). Never throws: a unit that cannot be given
+   * back stays counted — one call fewer allowed, never one too many.
+   */
+  async release(reservation: QuotaReservation): Promise<void> {
+    const where = this.counted.get(reservation);
+    if (!where) return;
+    this.counted.delete(reservation);
+    try {
+      await this.repository.release(where.counter, where.day, where.slots, reservation.units);
+    } catch (error) {
+      this.observer.releaseFailed(reservation.service, error);
+    }
   }
 
   /** A strongly consistent snapshot of the current windows of `service`. */
@@ -143,6 +165,11 @@ export class QuotaService {
   /** Snapshots of every configured service (GET /api/v2/quota). */
   async usageOfAll(): Promise<QuotaUsage[]> {
     return Promise.all(this.services().map((service) => this.usage(service)));
+  }
+
+  private countedIn(reservation: QuotaReservation, counter: string, day: QuotaDay, slots: readonly QuotaWindowSlot[]): QuotaReservation {
+    this.counted.set(reservation, { counter, day, slots });
+    return reservation;
   }
 
   private windowsOf(service: string): readonly QuotaWindowLimit[] {

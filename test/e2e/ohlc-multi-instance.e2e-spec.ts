@@ -38,7 +38,15 @@ describe('OHLC candles across service processes (e2e)', () => {
     await resources?.destroy();
   });
 
-  it('serves 50 concurrent cold requests over 3 processes with exactly one provider call', async () => {
+  /** The admin overview's tiingo hour window, as any process reports it. */
+  const tiingoHour = async (): Promise<{ used: number; resets_at: string }> => {
+    const admin = `Bearer ${await signTestToken('ops-1', { roles: ['admin'] })}`;
+    const res = await request(services[0].url).get('/api/v2/quota').set('Authorization', admin).expect(200);
+    return (res.body as { services: Record<string, { windows: Array<{ window: string; used: number; resets_at: string }> }> }).services.tiingo.windows.find((w) => w.window === 'hour')!;
+  };
+
+  it('serves 50 concurrent cold requests over 3 processes with exactly one provider call, and counts one quota unit', async () => {
+    const before = await tiingoHour();
     // The provider holds its first call until all 50 requests are on the wire, so every request
     // arrives while the first fetch is still running, however slowly this machine schedules them.
     simulator.hang('tiingo', true);
@@ -57,7 +65,14 @@ describe('OHLC candles across service processes (e2e)', () => {
     const candles = (answers[0].body as CandleBody).candles;
     expect(candles).toHaveLength(10);
     for (const res of answers) expect((res.body as CandleBody).candles).toEqual(candles);
-  });
+    // Lock waiters that picked up the holder's fetch are never charged, and a unit reserved ahead
+    // but not used goes back after the answer: the count ends at the one call made. The hour may
+    // turn meanwhile: then the call counts in the new hour or the old one.
+    await eventually('the quota counts the one call made', async () => {
+      const after = await tiingoHour();
+      return after.resets_at === before.resets_at ? after.used === before.used + 1 : after.used <= 1;
+    });
+  }, 60_000);
 
   it('after an admin DELETE on one process, another process stops serving its memory copy and fetches fresh candles', async () => {
     const query = { resolution: 'D', start_date: '2026-09-14', end_date: '2026-09-18' };

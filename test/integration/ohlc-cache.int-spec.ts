@@ -3,11 +3,13 @@ import { LoggerModule } from 'nestjs-pino';
 import { CommonModule } from '../../src/common/common.module';
 import { ConfigModule } from '../../src/config/config.module';
 import { Settings } from '../../src/config/settings';
+import { AwsClients } from '../../src/infrastructure/aws-clients';
 import { InfrastructureModule } from '../../src/infrastructure/infrastructure.module';
 import { lockPk, toCandleItem, toCoverageItem } from '../../src/ohlc/store/ohlc-cache.items';
 import { OhlcCacheRepository } from '../../src/ohlc/store/ohlc-cache.repository';
 import { OhlcControlRepository } from '../../src/ohlc/store/ohlc-control.repository';
 import { ResilienceModule } from '../../src/resilience/resilience.module';
+import { countSdkRequests } from '../support/sdk-request-counter';
 import { createTestAwsResources, type TestAwsResources } from '../support/test-resources';
 import { testSettings } from '../support/test-settings';
 
@@ -20,6 +22,7 @@ describe(`${OhlcCacheRepository.name} and ${OhlcControlRepository.name}`, () => 
   let moduleRef: TestingModule;
   let repository: OhlcCacheRepository;
   let control: OhlcControlRepository;
+  let requests: { readonly count: number };
 
   beforeAll(async () => {
     resources = await createTestAwsResources();
@@ -33,6 +36,7 @@ describe(`${OhlcCacheRepository.name} and ${OhlcControlRepository.name}`, () => 
     await moduleRef.init();
     repository = moduleRef.get(OhlcCacheRepository);
     control = moduleRef.get(OhlcControlRepository);
+    requests = countSdkRequests(moduleRef.get(AwsClients).dynamodb);
   });
   afterAll(async () => {
     await moduleRef?.close();
@@ -43,6 +47,7 @@ describe(`${OhlcCacheRepository.name} and ${OhlcControlRepository.name}`, () => 
   const store = (ticker: string, time: string, expiresAt: number, epoch = 0) =>
     repository.putAll([toCandleItem(ticker, '5', stored(time, epoch), expiresAt)], jest.fn());
   const read = { nowSec: NOW_SEC, epoch: 0 };
+  const candlesOf = async (...args: Parameters<OhlcCacheRepository['range']>) => (await repository.range(...args)).candles;
 
   it('reads any sub-range of intraday candles in one query, skipping expired items unless asked for them', async () => {
     await store('AAPL', '2026-11-24T14:30:00.000Z', NOW_SEC + 60);
@@ -50,11 +55,42 @@ describe(`${OhlcCacheRepository.name} and ${OhlcControlRepository.name}`, () => 
     await store('AAPL', '2026-11-27T14:30:00.000Z', NOW_SEC + 60);
     const span = { start: '2026-11-25', end: '2026-11-27' };
 
-    const fresh = await repository.candles('AAPL', '5', span, read);
-    const all = await repository.candles('AAPL', '5', span, { ...read, includeExpired: true });
+    const fresh = await candlesOf('AAPL', '5', span, read);
+    const all = await candlesOf('AAPL', '5', span, { ...read, includeExpired: true });
 
     expect(fresh.map((s) => s.candle.time)).toEqual(['2026-11-27T14:30:00.000Z']);
     expect(all.map((s) => s.candle.time)).toEqual(['2026-11-25T14:30:00.000Z', '2026-11-27T14:30:00.000Z']);
+  });
+
+  it('reads a range\'s candles and coverage in one Query, none of the neighbouring sessions', async () => {
+    const coverage = (date: string) => ({ date, fetchedAt: 1, complete: true, source: 'tiingo' as const, epoch: 0 });
+    const days = ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-27'];
+    await repository.putAll(
+      days.flatMap((day) => [
+        toCandleItem('META', 'D', stored(day), NOW_SEC + 60),
+        toCoverageItem('META', 'D', coverage(day), NOW_SEC + 60),
+        toCandleItem('META', '15', stored(`${day}T14:30:00.000Z`), NOW_SEC + 60),
+        toCandleItem('META', '15', stored(`${day}T20:45:00.000Z`), NOW_SEC + 60),
+        toCoverageItem('META', '15', coverage(day), NOW_SEC + 60),
+      ]),
+      jest.fn(),
+    );
+    const span = { start: '2026-11-24', end: '2026-11-25' };
+    const queriesBefore = requests.count;
+
+    const daily = await repository.range('META', 'D', span, read);
+    const intraday = await repository.range('META', '15', span, read);
+
+    expect(requests.count - queriesBefore).toBe(2);
+    expect(daily.candles.map((s) => s.candle.time)).toEqual(['2026-11-24', '2026-11-25']);
+    expect(daily.coverage.map((c) => c.date)).toEqual(['2026-11-24', '2026-11-25']);
+    expect(intraday.candles.map((s) => s.candle.time)).toEqual([
+      '2026-11-24T14:30:00.000Z',
+      '2026-11-24T20:45:00.000Z',
+      '2026-11-25T14:30:00.000Z',
+      '2026-11-25T20:45:00.000Z',
+    ]);
+    expect(intraday.coverage).toEqual([coverage('2026-11-24'), coverage('2026-11-25')]);
   });
 
   it('reads the partition of one epoch only', async () => {
@@ -62,7 +98,7 @@ describe(`${OhlcCacheRepository.name} and ${OhlcControlRepository.name}`, () => 
     await store('AMZN', '2026-11-24T14:35:00.000Z', NOW_SEC + 60, 2);
     const span = { start: '2026-11-24', end: '2026-11-24' };
 
-    const atTwo = await repository.candles('AMZN', '5', span, { ...read, epoch: 2 });
+    const atTwo = await candlesOf('AMZN', '5', span, { ...read, epoch: 2 });
 
     expect(atTwo.map((s) => s.candle.time)).toEqual(['2026-11-24T14:35:00.000Z']);
   });
@@ -98,10 +134,10 @@ describe(`${OhlcCacheRepository.name} and ${OhlcControlRepository.name}`, () => 
     expect(epoch).toBe(before.epoch + 1);
     expect(await repository.purgeBefore('NVDA', epoch, jest.fn(), {})).toBe(3);
     const span = { start: '2026-11-02', end: '2026-11-03' };
-    expect((await repository.candles('NVDA', 'D', span, { ...read, epoch })).map((s) => s.candle.time)).toEqual(['2026-11-02']);
-    expect(await repository.candles('NVDA', 'D', span, read)).toEqual([]);
-    expect(await repository.coverage('NVDA', 'D', span, read)).toEqual([]);
-    expect(await repository.candles('NVDAX', 'D', span, read)).toHaveLength(1);
+    expect((await candlesOf('NVDA', 'D', span, { ...read, epoch })).map((s) => s.candle.time)).toEqual(['2026-11-02']);
+    expect(await candlesOf('NVDA', 'D', span, read)).toEqual([]);
+    expect((await repository.range('NVDA', 'D', span, read)).coverage).toEqual([]);
+    expect(await candlesOf('NVDAX', 'D', span, read)).toHaveLength(1);
   });
 
   it('keeps control items apart from candles whatever the ticker is called', async () => {

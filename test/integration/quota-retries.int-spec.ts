@@ -55,6 +55,22 @@ describe(`${QuotaService.name} when DynamoDB applies a reservation but its answe
     await expect(ctx.quota.reserve('tiingo')).rejects.toBeInstanceOf(QuotaExhaustedError);
   });
 
+  it('gives back a released unit once, in the hour it was counted in, even when the answer is lost', async () => {
+    clock.set('2026-11-26T19:59:30Z');
+    const unit = await ctx.quota.reserve('tiingo');
+    await ctx.quota.reserve('tiingo');
+    clock.set('2026-11-26T20:00:10Z');
+    proxy.loseResponsesOfNext(1, 'UpdateItem');
+    const before = proxy.requests('UpdateItem');
+
+    await ctx.quota.release(unit);
+
+    expect(proxy.requests('UpdateItem') - before).toBe(2);
+    expect(await usedOf(ctx.quota, 'tiingo')).toEqual({ hour: 0, day: 1 });
+    clock.set('2026-11-26T19:59:40Z');
+    expect(await usedOf(ctx.quota, 'tiingo')).toEqual({ hour: 1, day: 1 });
+  });
+
   it('keeps minute windows exact across a lost answer and a new minute', async () => {
     clock.set('2026-11-25T18:00:30Z');
     proxy.loseResponsesOfNext(1, 'UpdateItem');

@@ -8,8 +8,11 @@ export interface ShutdownScenario {
   readonly simulator: MarketDataSimulator;
   /** Between the service and DynamoDB Local, to hold its cache writes. */
   readonly proxy: DynamoDbFaultProxy;
-  /** Items stored under one partition key, read straight from DynamoDB Local (not through the proxy). */
-  storedCount(pk: string): Promise<number>;
+  /**
+   * Candle or coverage items (they share a partition) stored under one partition key, read
+   * straight from DynamoDB Local (not through the proxy).
+   */
+  storedCount(pk: string, kind: 'candles' | 'coverage'): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -22,13 +25,15 @@ export async function startShutdownScenario(): Promise<ShutdownScenario> {
     resources,
     simulator,
     proxy,
-    async storedCount(pk) {
+    async storedCount(pk, kind) {
       const dynamo = new DynamoDBClient({ region: resources.region, endpoint: resources.dynamodbEndpoint });
       try {
         const out = await dynamo.send(
           new QueryCommand({
             TableName: resources.tables.ohlcCache,
             KeyConditionExpression: 'pk = :pk',
+            // Only coverage records carry `complete`.
+            FilterExpression: kind === 'coverage' ? 'attribute_exists(complete)' : 'attribute_not_exists(complete)',
             ExpressionAttributeValues: { ':pk': { S: pk } },
             ConsistentRead: true,
             Select: 'COUNT',

@@ -8,9 +8,10 @@ import { TickerNotFoundError } from '../../market-data/market-data.errors';
 import { OhlcMetrics } from '../ohlc.metrics';
 import { CandlePiece, sessionDateOf } from '../candle.model';
 import type { DateSpan, Resolution } from '../candle.model';
-import { MarketDataService } from '../../market-data/market-data.service';
+import { MarketDataService, ProviderPrepayment } from '../../market-data/market-data.service';
 import { CandleStore, FetchLease, StoredFetch } from '../store/candle-store';
 import { TickerControls } from '../store/ticker-controls';
+import type { UpstreamCharge } from './upstream-allowance';
 import { WRITE_DEADLINE_MS, WriteBehindQueue } from './write-behind';
 
 export const LOCK_POLL_INTERVAL_MS = 200;
@@ -22,8 +23,8 @@ export interface FetchRequest {
   readonly ticker: string;
   readonly resolution: Resolution;
   readonly epoch: number;
-  /** Charges the user's upstream allowance; called right before a provider call, once per request. */
-  readonly charge: () => Promise<void>;
+  /** The user's upstream allowance: one unit per request that calls a provider (reserved ahead, see fill). */
+  readonly charge: UpstreamCharge;
 }
 
 export interface FilledGap {
@@ -56,10 +57,16 @@ export class FetchCoordinator {
     this.leaseMs = settings.requestDeadlineMs + WRITE_DEADLINE_MS + 1000;
   }
 
-  /** `useStore` false (DynamoDB unusable): straight to the providers, nothing locked or stored. */
+  /**
+   * `useStore` false (DynamoDB unusable): straight to the providers, nothing locked or stored.
+   * The user's unit and the provider's unit are reserved ahead, together and beside the re-check
+   * once the lock is held, instead of one after the other before the provider call; a gap the
+   * re-check finds stored gives them back (see ReservedAhead). The call itself waits for both.
+   * Lock waiters reserve nothing until they give up waiting: most pick the holder's fetch up.
+   */
   async fill(request: FetchRequest, gap: DateSpan, useStore: boolean): Promise<FilledGap> {
     const days = this.calendar.tradingDays(gap.start, gap.end);
-    if (!useStore) return this.fetch(request, gap, days, { store: false });
+    if (!useStore) return this.withUnitsAhead(request, (prepaid) => this.fetch(request, gap, days, { store: false, prepaid }));
     // A lock that cannot be taken (DynamoDB failing) must not stop the request: fetch anyway.
     const lease = await this.store.acquireLock(request.ticker, request.resolution, gap, request.epoch, this.leaseMs).then(
       (acquired) => acquired ?? ('busy' as const),
@@ -67,32 +74,51 @@ export class FetchCoordinator {
     );
     if (lease === 'busy') {
       const picked = await this.waitForHolder(request, gap, days);
-      return picked ? { piece: picked, fromProvider: false } : this.fetch(request, gap, days, { store: true });
+      if (picked) return { piece: picked, fromProvider: false };
+      return this.withUnitsAhead(request, (prepaid) => this.fetch(request, gap, days, { store: true, prepaid }));
     }
     this.metrics.fetchLocks.inc({ outcome: lease === 'unavailable' ? 'unavailable' : 'acquired' });
-    if (lease === 'unavailable') return this.fetch(request, gap, days, { store: true });
-    // Double-check: the previous holder may have stored the gap and released just before we took it.
-    let picked: CandlePiece | undefined;
-    try {
-      picked = await this.pickUp(request, gap, days).catch((error: unknown) => {
-        if (error instanceof TickerNotFoundError) throw error;
-        return undefined;
-      });
-    } catch (error) {
+    if (lease === 'unavailable') return this.withUnitsAhead(request, (prepaid) => this.fetch(request, gap, days, { store: true, prepaid }));
+    return this.withUnitsAhead(request, async (prepaid) => {
+      // Double-check: the previous holder may have stored the gap and released just before we took it.
+      let picked: CandlePiece | undefined;
+      try {
+        picked = await this.pickUp(request, gap, days).catch((error: unknown) => {
+          if (error instanceof TickerNotFoundError) throw error;
+          return undefined;
+        });
+      } catch (error) {
+        this.releaseLater(lease);
+        throw error;
+      }
+      if (!picked) return this.fetch(request, gap, days, { store: true, lease, prepaid });
       this.releaseLater(lease);
-      throw error;
-    }
-    if (!picked) return this.fetch(request, gap, days, { store: true, lease });
-    this.releaseLater(lease);
-    return { piece: picked, fromProvider: false };
+      return { piece: picked, fromProvider: false };
+    });
   }
 
-  private async fetch(request: FetchRequest, gap: DateSpan, days: readonly string[], how: { store: boolean; lease?: FetchLease }): Promise<FilledGap> {
+  /** Holds the user's and the provider's unit, reserved ahead, while `work` runs: unused, they go back. */
+  private async withUnitsAhead<T>(request: FetchRequest, work: (prepaid: ProviderPrepayment | undefined) => Promise<T>): Promise<T> {
+    const prepaid = this.market.prepay();
+    const drops = [request.charge.hold(), ...(prepaid ? [prepaid.unit.hold()] : [])];
+    try {
+      return await work(prepaid);
+    } finally {
+      drops.forEach((drop) => drop());
+    }
+  }
+
+  private async fetch(
+    request: FetchRequest,
+    gap: DateSpan,
+    days: readonly string[],
+    how: { store: boolean; lease?: FetchLease; prepaid?: ProviderPrepayment },
+  ): Promise<FilledGap> {
     const { ticker, resolution, epoch } = request;
     let fetched;
     try {
-      await request.charge();
-      fetched = await this.market.fetch(ticker, resolution, gap);
+      await request.charge.use();
+      fetched = await this.market.fetch(ticker, resolution, gap, { prepaid: how.prepaid });
     } catch (error) {
       if (error instanceof TickerNotFoundError) await this.controls.markUnknown(ticker);
       if (how.lease) this.releaseLater(how.lease);

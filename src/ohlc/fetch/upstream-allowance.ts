@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Settings } from '../../config/settings';
 import { QuotaExhaustedError } from '../../quota/quota.errors';
-import { QuotaService } from '../../quota/quota.service';
+import { QuotaReservation, QuotaService } from '../../quota/quota.service';
+import { ReservedAhead } from '../../quota/reserved-ahead';
 import { UserRateLimitedError } from '../ohlc.errors';
 import { OhlcMetrics } from '../ohlc.metrics';
 
@@ -9,9 +10,19 @@ import { OhlcMetrics } from '../ohlc.metrics';
 export const USER_ALLOWANCE = 'ohlc_user';
 
 /**
+ * One request's charge: one unit however many gaps it fetches. `hold()` reserves it ahead, beside
+ * the fetch lock and the re-check; `use()` takes it right before a provider call (rejecting with
+ * UserRateLimitedError past the allowance); a unit no gap used is given back.
+ */
+export interface UpstreamCharge {
+  hold(): () => void;
+  use(): Promise<void>;
+}
+
+/**
  * Each user's fair share of the shared provider quota (OHLC_USER_UPSTREAM_PER_HOUR), counted across
- * instances by the quota service. Only requests that are about to call a provider are charged;
- * answers from a cache layer, or from another instance's fetch, never are.
+ * instances by the quota service. Only requests that call a provider are charged; answers from a
+ * cache layer, or from another instance's fetch, never are (a unit reserved ahead for them goes back).
  */
 @Injectable()
 export class UpstreamAllowance {
@@ -21,19 +32,31 @@ export class UpstreamAllowance {
     private readonly metrics: OhlcMetrics,
   ) {}
 
-  /** A charge for one request: however many gaps it fetches, the user pays one unit. */
-  chargeFor(userId: string): () => Promise<void> {
-    let charged: Promise<void> | undefined;
-    return () => (charged ??= this.charge(userId));
+  chargeFor(userId: string): UpstreamCharge {
+    const unit = new ReservedAhead(() => this.reserve(userId), (reservation) => this.quota.release(reservation));
+    let limitedCounted = false;
+    return {
+      hold: () => unit.hold(),
+      use: async () => {
+        try {
+          await unit.use();
+        } catch (error) {
+          if (error instanceof UserRateLimitedError && !limitedCounted) {
+            limitedCounted = true;
+            this.metrics.userLimited.inc();
+          }
+          throw error;
+        }
+      },
+    };
   }
 
-  private async charge(userId: string): Promise<void> {
+  private async reserve(userId: string): Promise<QuotaReservation> {
     const limit = this.settings.ohlcUserUpstreamPerHour;
     try {
-      await this.quota.reserveAllowance(USER_ALLOWANCE, userId, [{ window: 'hour', limit }]);
+      return await this.quota.reserveAllowance(USER_ALLOWANCE, userId, [{ window: 'hour', limit }]);
     } catch (error) {
       if (!(error instanceof QuotaExhaustedError)) throw error;
-      this.metrics.userLimited.inc();
       throw new UserRateLimitedError(limit, 'hour', error.retryAfterSeconds, error);
     }
   }

@@ -52,14 +52,10 @@ export class CandleStore {
     return this.breakers.permitsCall(OHLC_CACHE_CIRCUIT);
   }
 
-  /** Coverage and candles at once: a hit needs both, and on a miss the candle Query finds nothing fast. */
+  /** Coverage and candles in one Query: a hit needs both, and on a miss it finds nothing fast. */
   async read(ticker: string, resolution: Resolution, span: DateSpan, epoch: number, consistent = false): Promise<CachedRange> {
     const now = this.clock.now().getTime();
-    const options = { nowSec: Math.floor(now / 1000), epoch, consistent };
-    const [records, stored] = await Promise.all([
-      this.repository.coverage(ticker, resolution, span, options),
-      this.repository.candles(ticker, resolution, span, options),
-    ]);
+    const { coverage: records, candles: stored } = await this.repository.range(ticker, resolution, span, { nowSec: Math.floor(now / 1000), epoch, consistent });
     const coverage = records.filter((record) => isCoverageValid(record, now));
     const covered = new Set(coverage.map((record) => record.date));
     if (coverage.length === 0) return { cached: undefined, covered };
@@ -77,7 +73,7 @@ export class CandleStore {
     // What is left of the request's deadline, but at least STALE_READ_BUDGET_MS.
     const left = (RequestContexts.current()?.deadlineAt ?? 0) - Date.now();
     const deadline = deadlineIn(Math.max(STALE_READ_BUDGET_MS, left));
-    const stored = await this.repository.candles(ticker, resolution, span, { nowSec, includeExpired: true, epoch, deadline });
+    const { candles: stored } = await this.repository.range(ticker, resolution, span, { nowSec, includeExpired: true, epoch, deadline });
     return stored.length === 0 ? undefined : pieceOf(stored.map((s) => s.candle), stored);
   }
 

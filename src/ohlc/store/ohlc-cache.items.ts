@@ -5,7 +5,7 @@ import type { Candle, DateSpan, MarketDataSource, Resolution } from '../candle.m
  * Every partition key starts with a fixed prefix, so no ticker can name another kind of item
  * (before, ticker `EPOCH` at resolution `D` shared the partition of `D`'s epoch):
  * - candle:   pk `CANDLE#{TICKER}#{resolution}#{epoch}`   sk candle time (`YYYY-MM-DD` or UTC ISO)
- * - coverage: pk `COVERAGE#{TICKER}#{resolution}#{epoch}` sk session date
+ * - coverage: the same pk as the candles,                 sk `{session date}#COVERAGE`
  * - lock:     pk `LOCK#{TICKER}#{resolution}#{gap start}#{gap end}#{ET anchor date}#{epoch}` sk `LOCK`
  * - control:  pk `EPOCH#{TICKER}`                  sk `EPOCH` (invalidation epoch, "unknown until")
  * - live bars: pk `LIVE#{TICKER}#{resolution}`     sk session date (lease, poll schedule and bars
@@ -13,11 +13,12 @@ import type { Candle, DateSpan, MarketDataSource, Resolution } from '../candle.m
  * - live slots: pk `LIVE_USER#{sub}`               sk `STREAMS` (a user's open streams cluster-wide)
  * Candles and coverage live in the partition of the epoch they were fetched under, so a read at
  * an epoch never sees older items, and a purge of older partitions can never delete an item
- * written after the invalidation. Items of the former layouts (`{TICKER}#{resolution}`,
- * `COVERAGE#{TICKER}#{resolution}`) are never read again and leave by their TTL: no migration.
+ * written after the invalidation. Coverage sorts right after its session's candles (`#` sorts
+ * before `T` and after every date), so one Query over a range returns both: a DynamoDB-layer
+ * hit is one round trip. Items of the former layouts (`{TICKER}#{resolution}`,
+ * `COVERAGE#{TICKER}#{resolution}…`) are never read again and leave by their TTL: no migration.
  */
 export const candlePk = (ticker: string, resolution: Resolution, epoch: number): string => `CANDLE#${ticker}#${resolution}#${epoch}`;
-export const coveragePk = (ticker: string, resolution: Resolution, epoch: number): string => `COVERAGE#${ticker}#${resolution}#${epoch}`;
 export const controlPk = (ticker: string): string => `EPOCH#${ticker}`;
 export const CONTROL_SK = 'EPOCH';
 export const livePk = (ticker: string, resolution: Resolution): string => `LIVE#${ticker}#${resolution}`;
@@ -29,9 +30,17 @@ export function lockPk(ticker: string, resolution: Resolution, gap: DateSpan, an
   return `LOCK#${ticker}#${resolution}#${gap.start}#${gap.end}#${anchorDate}#${epoch}`;
 }
 
-/** Sort-key bounds covering every candle of the span's dates (intraday bars keep their ET date in UTC). */
-export function candleSortKeyBounds(resolution: Resolution, span: DateSpan): [string, string] {
-  return resolution === 'D' ? [span.start, span.end] : [`${span.start}T00:00:00.000Z`, `${span.end}T23:59:59.999Z`];
+const COVERAGE_SK_SUFFIX = '#COVERAGE';
+export const coverageSk = (date: string): string => `${date}${COVERAGE_SK_SUFFIX}`;
+export const isCoverageItem = (item: Item): boolean => String(item.sk).endsWith(COVERAGE_SK_SUFFIX);
+
+/**
+ * Sort-key bounds covering every candle and coverage record of the span's dates (intraday bars
+ * keep their ET date in UTC): from the first date itself to the last one's coverage (daily) or
+ * last instant (intraday, whose `T…` sorts after `#COVERAGE`).
+ */
+export function rangeSortKeyBounds(resolution: Resolution, span: DateSpan): [string, string] {
+  return [span.start, resolution === 'D' ? coverageSk(span.end) : `${span.end}T23:59:59.999Z`];
 }
 
 export interface StoredCandle {
@@ -95,8 +104,8 @@ export function fromCandleItem(item: Item): StoredCandle {
 
 export function toCoverageItem(ticker: string, resolution: Resolution, record: CoverageRecord, expiresAtSec: number): Item {
   return {
-    pk: coveragePk(ticker, resolution, record.epoch),
-    sk: record.date,
+    pk: candlePk(ticker, resolution, record.epoch),
+    sk: coverageSk(record.date),
     fetched_at: record.fetchedAt,
     complete: record.complete,
     source: record.source,
@@ -107,7 +116,7 @@ export function toCoverageItem(ticker: string, resolution: Resolution, record: C
 
 export function fromCoverageItem(item: Item): CoverageRecord {
   return {
-    date: String(item.sk),
+    date: String(item.sk).slice(0, -COVERAGE_SK_SUFFIX.length),
     fetchedAt: Number(item.fetched_at),
     complete: item.complete === true,
     source: sourceOf(item),

@@ -6,16 +6,7 @@ import { Settings } from '../../config/settings';
 import { AwsClients } from '../../infrastructure/aws-clients';
 import { ExecuteOptions, ResilienceService } from '../../resilience/resilience.service';
 import { DateSpan, RESOLUTIONS, Resolution } from '../candle.model';
-import {
-  candlePk,
-  candleSortKeyBounds,
-  CoverageRecord,
-  coveragePk,
-  fromCandleItem,
-  fromCoverageItem,
-  Item,
-  StoredCandle,
-} from './ohlc-cache.items';
+import { candlePk, CoverageRecord, fromCandleItem, fromCoverageItem, isCoverageItem, Item, rangeSortKeyBounds, StoredCandle } from './ohlc-cache.items';
 import { callOhlcTable, OHLC_CACHE_DEPENDENCY } from './ohlc-table.repository';
 
 export interface ReadOptions {
@@ -40,6 +31,12 @@ const PARALLEL_CHUNKS = 4;
 /** How many epochs back a purge looks. */
 export const PURGED_EPOCHS = 5;
 
+/** A range as stored at one epoch: candles and coverage records, each oldest first. */
+export interface StoredRange {
+  readonly candles: StoredCandle[];
+  readonly coverage: CoverageRecord[];
+}
+
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 
 /** DynamoDB side of the candle store: candle and coverage items in OHLC_CACHE_TABLE (control items and locks: OhlcControlRepository). */
@@ -55,16 +52,20 @@ export class OhlcCacheRepository {
     this.table = settings.tables.ohlcCache;
   }
 
-  /** Every unexpired candle of the span in one Query, paginated to the end, oldest first. */
-  async candles(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<StoredCandle[]> {
-    const [from, to] = candleSortKeyBounds(resolution, span);
+  /**
+   * Every unexpired candle and coverage record of the span in one Query (they share a partition),
+   * paginated to the end, oldest first.
+   */
+  async range(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<StoredRange> {
+    const [from, to] = rangeSortKeyBounds(resolution, span);
     const items = await this.query(candlePk(ticker, resolution, options.epoch), from, to, options);
-    return items.map(fromCandleItem);
-  }
-
-  async coverage(ticker: string, resolution: Resolution, span: DateSpan, options: ReadOptions): Promise<CoverageRecord[]> {
-    const items = await this.query(coveragePk(ticker, resolution, options.epoch), span.start, span.end, options);
-    return items.map(fromCoverageItem);
+    const candles: StoredCandle[] = [];
+    const coverage: CoverageRecord[] = [];
+    for (const item of items) {
+      if (isCoverageItem(item)) coverage.push(fromCoverageItem(item));
+      else candles.push(fromCandleItem(item));
+    }
+    return { candles, coverage };
   }
 
   /**
@@ -77,14 +78,13 @@ export class OhlcCacheRepository {
   }
 
   /**
-   * Deletes the ticker's candle and coverage partitions of the PURGED_EPOCHS epochs before `epoch`,
-   * all resolutions; returns how many items. Older leftovers (a purge that failed long ago) leave by TTL.
+   * Deletes the ticker's candle partitions (candles and coverage) of the PURGED_EPOCHS epochs
+   * before `epoch`, all resolutions; returns how many items. Older leftovers (a purge that failed
+   * long ago, partitions of the former layouts) are never read and leave by TTL.
    */
   async purgeBefore(ticker: string, epoch: number, onUnprocessed: (count: number) => void, options: ExecuteOptions): Promise<number> {
     const epochs = Array.from({ length: Math.min(epoch, PURGED_EPOCHS) }, (_, i) => epoch - 1 - i);
-    const partitions = epochs.flatMap((old) =>
-      RESOLUTIONS.flatMap((resolution) => [candlePk(ticker, resolution, old), coveragePk(ticker, resolution, old)]),
-    );
+    const partitions = epochs.flatMap((old) => RESOLUTIONS.map((resolution) => candlePk(ticker, resolution, old)));
     let deleted = 0;
     for (const pk of partitions) {
       const keys = await this.keysOf(pk, options);
