@@ -20,8 +20,13 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime: no compiler, no dev dependencies, not root ---
 FROM node:24-bookworm-slim AS runtime
+# Memory bounds (README, "Memory"; the same values as scripts/local-stack/runtime-memory.ts and
+# the task definition): a 32 MB young generation instead of one sized from the host's memory, a
+# heap ceiling, and two malloc arenas instead of one per allocating thread.
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=384" \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 # Owned by root and not writable by `node`: the process cannot change its own code, and nothing
 # here needs to be written, so the task runs with readonlyRootFilesystem.

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { findFreePort } from '../scripts/local-stack/free-port';
+import { RUNTIME_MEMORY_ENV } from '../scripts/local-stack/runtime-memory';
 
 const MAIN = resolve(__dirname, '../src/main.js');
 
@@ -13,12 +14,13 @@ export interface ApiProcess {
 
 /**
  * One more built API process beside the bench's own, e.g. pointed at a fault proxy instead of
- * DynamoDB Local. Ready once /health/live answers; its output is discarded.
+ * DynamoDB Local, with the container's memory settings. Ready once /health/live answers; its
+ * output is discarded.
  */
 export async function startApiProcess(env: Readonly<Record<string, string>>): Promise<ApiProcess> {
   const port = await findFreePort();
   const child: ChildProcess = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: { ...process.env, ...RUNTIME_MEMORY_ENV, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = once(child, 'exit');

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RangePreset } from '../src/market-calendar/market-calendar';
+import { apiMemoryFigures } from './api-memory';
 import type { BenchContext, Figure } from './bench.types';
 import {
   activeTickers,
@@ -7,7 +8,6 @@ import {
   describeTally,
   getOhlc,
   type OhlcAnswer,
-  rssMb,
   seededRandom,
   type Span,
   tally,
@@ -87,22 +87,18 @@ export async function distinctKeyFigures(context: BenchContext, dynamo: DynamoDB
   };
   if (perTicker > 25 * 20 || days.length < 24 * 9 + 24) throw new Error('the burst needs more distinct sub-ranges than it can build');
 
-  const rssBefore = await rssMb(local.api.pid ?? Number.NaN);
+  const before = await apiMemoryFigures(context, 'ohlc', 'before_burst');
   const callsBefore = local.simulator.calls();
   const answers: OhlcAnswer[] = [];
   const started = performance.now();
   await timeCalls(BURST_KEYS, IN_FLIGHT, async (i) => answers.push(await getOhlc(local.apiUrl, local.token, keyAt(i).ticker, keyAt(i).span)));
   const seconds = (performance.now() - started) / 1000;
-  const rssAfter = await rssMb(local.api.pid ?? Number.NaN);
   const calls = local.simulator.calls() - callsBefore;
-  return [
-    { scenario: 'ohlc', name: 'rss_before_burst', value: rssBefore, unit: 'MB', note: 'API process VmRSS' },
-    {
-      scenario: 'ohlc',
-      name: 'rss_after_10k_keys',
-      value: rssAfter,
-      unit: 'MB',
-      note: `${BURST_KEYS} distinct keys in ${seconds.toFixed(0)} s (${IN_FLIGHT} in flight), ${calls} provider calls${covered.every(Boolean) ? '' : ', coverage incomplete before'}; ${describeTally(tally(answers))}`,
-    },
-  ];
+  const after = await apiMemoryFigures(
+    context,
+    'ohlc',
+    'after_10k_keys',
+    `API process VmRSS after ${BURST_KEYS} distinct keys in ${seconds.toFixed(0)} s (${IN_FLIGHT} in flight), ${calls} provider calls${covered.every(Boolean) ? '' : ', coverage incomplete before'}; ${describeTally(tally(answers))}`,
+  );
+  return [...before, ...after];
 }

@@ -1,10 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BenchContext, Figure, Scenario } from '../bench.types';
 import { ratio } from '../bench.types';
+import { apiMemoryFigures } from '../api-memory';
 import { load } from '../load';
 import { distinctKeyFigures, zipfMixFigures } from '../ohlc-mix';
 import { dynamodbCallsPerHit } from '../ohlc-round-trips';
-import { calendar, describeTally, getOhlc, ohlcUrl, type OhlcAnswer, queryAll, rangeQuery, rssMb, type Span, tally, waitForCoverage } from '../ohlc-workload';
+import { calendar, describeTally, getOhlc, ohlcUrl, type OhlcAnswer, queryAll, rangeQuery, type Span, tally, waitForCoverage } from '../ohlc-workload';
 import { p50, timeAlternated } from '../timing';
 
 const MEMORY_TICKER = 'AAPL';
@@ -27,12 +28,15 @@ export const ohlcScenario: Scenario = {
     const { local } = context;
     const dynamo = new DynamoDBClient({ region: local.env.AWS_REGION, endpoint: local.dynamodbEndpoint });
     try {
-      const rssAtStart = await rssMb(local.api.pid ?? Number.NaN);
+      // The API's RSS and heap used after each phase (bench/api-memory.ts).
       return [
-        { scenario: 'ohlc', name: 'rss_at_start', value: rssAtStart, unit: 'MB', note: 'API process VmRSS before any OHLC request' },
+        ...(await apiMemoryFigures(context, 'ohlc', 'at_start', 'API process VmRSS before any OHLC request')),
         ...(await memoryHitFigures(context)),
+        ...(await apiMemoryFigures(context, 'ohlc', 'after_memory_hits')),
         ...(await dynamodbHitFigures(context, dynamo)),
+        ...(await apiMemoryFigures(context, 'ohlc', 'after_dynamodb_hits')),
         ...(await zipfMixFigures(context)),
+        ...(await apiMemoryFigures(context, 'ohlc', 'after_mix')),
         ...(await distinctKeyFigures(context, dynamo)),
       ];
     } finally {

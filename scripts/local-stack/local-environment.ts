@@ -8,6 +8,7 @@ import { bootstrapAwsResources } from './bootstrap';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
 import { startS3Emulator, type S3EmulatorHandle } from './s3-emulator';
 import { findFreePort } from './free-port';
+import { RUNTIME_MEMORY_ENV } from './runtime-memory';
 
 const MAIN = resolve(__dirname, '../../src/main.js');
 const READY_TIMEOUT_MS = 30_000;
@@ -82,8 +83,9 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
       tickerListKey: env.TICKER_LIST_KEY,
     });
 
+    // With the container's memory settings, so the bench sees the footprint of a task; apiEnv may override them.
     const api = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...RUNTIME_MEMORY_ENV, ...env },
       stdio: ['ignore', options.apiOutput ?? 'inherit', 'inherit'],
     });
     options.onApiStarted?.(api);

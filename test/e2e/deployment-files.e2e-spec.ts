@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isHttpsOrLoopback } from '../../src/config/auth-url-rules';
 import { PUBLISHED_DEV_SECRET } from '../../src/config/published-dev-secret';
+import { RUNTIME_MEMORY_ENV } from '../../scripts/local-stack/runtime-memory';
 import { LOCALSTACK_IMAGE, localstackContainerSettings } from '../support/global-setup';
 
 const ROOT = resolve(__dirname, '../..');
@@ -46,6 +47,15 @@ describe('Dockerfile', () => {
     expect(user).toBeGreaterThan(runtime.findLastIndex((line) => line.startsWith('COPY') || line.startsWith('RUN')));
     expect(runtime).toContainEqual(expect.stringMatching(/NODE_ENV=production/));
   });
+
+  it('runs with the memory settings the bench measures (young generation, heap ceiling, malloc arenas)', () => {
+    const env = Object.fromEntries(
+      stage(dockerfile, 'runtime')
+        .filter((line) => line.startsWith('ENV '))
+        .flatMap((line) => [...line.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map(([, name, value]) => [name, value.replace(/^"|"$/g, '')])),
+    );
+    expect(env).toMatchObject(RUNTIME_MEMORY_ENV);
+  });
 });
 
 describe('.dockerignore', () => {
@@ -86,6 +96,10 @@ describe('ECS task definition', () => {
     expect(env.AUTH_ROLES_CLAIM).toBe('cognito:groups');
     expect(env.AUTH_JWT_SECRET).toBeUndefined();
     expect(container.secrets.map((s) => s.name).sort()).toEqual(['FINNHUB_API_KEY', 'TIINGO_API_KEY']);
+  });
+
+  it('sets the same memory settings as the image and the bench', () => {
+    expect(env).toMatchObject(RUNTIME_MEMORY_ENV);
   });
 });
 
