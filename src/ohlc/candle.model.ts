@@ -67,8 +67,9 @@ export interface CandlePiece extends CandleSet {
 export interface OhlcResult extends CandleSet {
   readonly layer: CacheLayer;
   /**
-   * The serialized answer of exactly these candles (memory hits carry it). Whatever changes the
-   * candles builds a result without it; the controller uses it only on the object the service returned.
+   * The serialized answer of exactly these candles (memory hits, and loads that entered memory,
+   * carry it). Whatever changes the candles builds a result without it; the controller uses it
+   * only on the object the service returned.
    */
   readonly body?: Buffer;
 }

@@ -96,8 +96,8 @@ export class OhlcService {
   private async loadOrStale(query: CandleQuery, epoch: number | undefined): Promise<OhlcResult> {
     try {
       const result = await this.load(query, epoch);
-      this.remember(query, epoch, result);
-      return result;
+      // The bytes memory keeps are this answer's too: the controller writes them instead of serializing again.
+      return { ...result, body: this.remember(query, epoch, result) };
     } catch (error) {
       if (!isMarketDataOutage(error)) throw error;
       const stale = await this.staleCopy(query, epoch);
@@ -150,15 +150,19 @@ export class OhlcService {
     });
   }
 
-  /** Only a load of the ticker's current epoch enters memory (a DELETE may have happened meanwhile). */
-  private remember(query: CandleQuery, epoch: number | undefined, result: OhlcResult): void {
+  /**
+   * Only a load of the ticker's current epoch enters memory (a DELETE may have happened meanwhile).
+   * Returns the answer's bytes when it was remembered.
+   */
+  private remember(query: CandleQuery, epoch: number | undefined, result: OhlcResult): Buffer | undefined {
     const latest = this.controls.latestEpoch(query.ticker);
-    if (epoch !== undefined && latest !== undefined && latest > epoch) return;
+    if (epoch !== undefined && latest !== undefined && latest > epoch) return undefined;
     const ttlMs = this.memoryTtlMs(query, result);
     const body = serializeOhlcResponse(query.ticker, query.resolution, query.span, result);
     const entry = { ticker: query.ticker, candles: result.candles, source: result.source, fetchedAt: result.fetchedAt, epoch, body };
     this.memory.set(memoryKey(query.ticker, query.resolution, query.span), { ...entry, staleAt: this.clock.now().getTime() + ttlMs }, ttlMs);
     this.metrics.memoryBytes.set(this.memory.sizeBytes);
+    return body;
   }
 
   /**
