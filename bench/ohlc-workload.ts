@@ -97,7 +97,7 @@ export async function queryAll(dynamo: DynamoDBClient, input: QueryCommandInput)
 }
 
 /**
- * The raw read of a daily range, the same Query the DynamoDB layer makes: `pk = CANDLE#{TICKER}#D#0`
+ * The raw read of a daily range, the same Query the DynamoDB layer makes: `pk = SERIES#{TICKER}#D#0`
  * (never invalidated: epoch 0), the sort keys of the range's candles and coverage records, unexpired.
  */
 export function rangeQuery(table: string, ticker: string, span: Span): QueryCommandInput {

@@ -94,7 +94,7 @@ async function dynamodbHitFigures(context: BenchContext, dynamo: DynamoDBClient)
     name: 'raw_query_p50',
     value: p50(raw),
     unit: 'ms',
-    note: `Query CANDLE#${DYNAMODB_TICKER}#D#0 sk BETWEEN (candles and coverage), unexpired, paginated, same ${SUB_RANGES} ranges${sameItems ? '; same candle counts as the answers' : '; candle counts DIFFER from the answers'}`,
+    note: `Query SERIES#${DYNAMODB_TICKER}#D#0 sk BETWEEN (candles and coverage), unexpired, paginated, same ${SUB_RANGES} ranges${sameItems ? '; same candle counts as the answers' : '; candle counts DIFFER from the answers'}`,
   };
   const httpP50 = p50(http);
   return [

@@ -1,3 +1,4 @@
+import { candlePk } from '../../src/ohlc/store/ohlc-cache.items';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -105,7 +106,7 @@ describe('DynamoDB pages and unprocessed items (e2e)', () => {
     expect(await flushWrites(writer)).toBe(true);
     const metrics = (await request(writer.server).get('/metrics').expect(200)).text;
     // Candles and coverage share the partition: neither may be there.
-    const stored = await storedCount('CANDLE#MSFT#D#0');
+    const stored = await storedCount(candlePk('MSFT', 'D', 0));
     proxy.leaveUnprocessed(0);
     const next = await ohlc(await startInstance(), 'MSFT', query);
 

@@ -1,3 +1,4 @@
+import { candlePk } from '../../src/ohlc/store/ohlc-cache.items';
 import request from 'supertest';
 import { startServiceProcess } from '../support/service-process';
 import { signTestToken } from '../support/test-app';
@@ -33,13 +34,13 @@ describe('SIGTERM with cache writes pending', () => {
     const exited = service.stop('SIGTERM');
     await service.waitForLog((line) => String(line.msg).includes('shutting down'));
     expect(service.child.exitCode).toBeNull();
-    expect(await scenario.storedCount('CANDLE#AAPL#D#0', 'candles')).toBe(0);
+    expect(await scenario.storedCount(candlePk('AAPL', 'D', 0), 'candles')).toBe(0);
 
     writes.release();
     expect(await exited).toBe(0);
     // Coverage is written only once the candle batch has been acknowledged to the service, so it
     // being there proves the process outlived the write rather than abandoning it.
-    expect(await scenario.storedCount('CANDLE#AAPL#D#0', 'candles')).toBe(10);
-    expect(await scenario.storedCount('CANDLE#AAPL#D#0', 'coverage')).toBe(10);
+    expect(await scenario.storedCount(candlePk('AAPL', 'D', 0), 'candles')).toBe(10);
+    expect(await scenario.storedCount(candlePk('AAPL', 'D', 0), 'coverage')).toBe(10);
   });
 });

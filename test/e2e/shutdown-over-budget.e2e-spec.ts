@@ -1,3 +1,4 @@
+import { candlePk } from '../../src/ohlc/store/ohlc-cache.items';
 import request from 'supertest';
 import { startServiceProcess } from '../support/service-process';
 import { signTestToken } from '../support/test-app';
@@ -52,8 +53,8 @@ describe('SIGTERM with more work than the shutdown budget', () => {
       ]));
       expect(service.logs.find((line) => line.msg === 'OHLC cache writes abandoned on shutdown: not stored')).toMatchObject({ level: 40, pending: 1 });
       // The abandoned batch never reached DynamoDB, so no coverage claims candles that are not there.
-      expect(await scenario.storedCount('CANDLE#AAPL#D#0', 'candles')).toBe(0);
-      expect(await scenario.storedCount('CANDLE#AAPL#D#0', 'coverage')).toBe(0);
+      expect(await scenario.storedCount(candlePk('AAPL', 'D', 0), 'candles')).toBe(0);
+      expect(await scenario.storedCount(candlePk('AAPL', 'D', 0), 'coverage')).toBe(0);
       // Giving up on the writes is the shutdown's own decision, within its budget: README, Behaviour.
       expect(messages).toContain('shutdown complete');
       expect(exitCode).toBe(0);

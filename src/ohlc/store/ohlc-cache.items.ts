@@ -4,7 +4,7 @@ import type { Candle, DateSpan, MarketDataSource, Resolution } from '../candle.m
  * Item layouts of OHLC_CACHE_TABLE (all share `pk`/`sk`; `expires_at` is the TTL attribute).
  * Every partition key starts with a fixed prefix, so no ticker can name another kind of item
  * (before, ticker `EPOCH` at resolution `D` shared the partition of `D`'s epoch):
- * - candle:   pk `CANDLE#{TICKER}#{resolution}#{epoch}`   sk candle time (`YYYY-MM-DD` or UTC ISO)
+ * - candle:   pk `SERIES#{TICKER}#{resolution}#{epoch}`   sk candle time (`YYYY-MM-DD` or UTC ISO)
  * - coverage: the same pk as the candles,                 sk `{session date}#COVERAGE`
  * - lock:     pk `LOCK#{TICKER}#{resolution}#{gap start}#{gap end}#{ET anchor date}#{epoch}` sk `LOCK`
  * - control:  pk `EPOCH#{TICKER}`                  sk `EPOCH` (invalidation epoch, "unknown until")
@@ -15,10 +15,13 @@ import type { Candle, DateSpan, MarketDataSource, Resolution } from '../candle.m
  * an epoch never sees older items, and a purge of older partitions can never delete an item
  * written after the invalidation. Coverage sorts right after its session's candles (`#` sorts
  * before `T` and after every date), so one Query over a range returns both: a DynamoDB-layer
- * hit is one round trip. Items of the former layouts (`{TICKER}#{resolution}`,
+ * hit is one round trip. Items of the former layouts (`{TICKER}#{resolution}`, `CANDLE#…` and
  * `COVERAGE#{TICKER}#{resolution}…`) are never read again and leave by their TTL: no migration.
+ * The prefix changed with the layout (`CANDLE#` → `SERIES#`) because the previous version's
+ * candle Query would take coverage items in a shared partition for candles (its stale path does
+ * not filter them): during a rolling deploy or after a rollback each version reads only its own.
  */
-export const candlePk = (ticker: string, resolution: Resolution, epoch: number): string => `CANDLE#${ticker}#${resolution}#${epoch}`;
+export const candlePk = (ticker: string, resolution: Resolution, epoch: number): string => `SERIES#${ticker}#${resolution}#${epoch}`;
 export const controlPk = (ticker: string): string => `EPOCH#${ticker}`;
 export const CONTROL_SK = 'EPOCH';
 export const livePk = (ticker: string, resolution: Resolution): string => `LIVE#${ticker}#${resolution}`;
