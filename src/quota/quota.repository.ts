@@ -6,6 +6,7 @@ import { AppError } from '../common/errors/app-error';
 import { DependencyUnavailableError } from '../common/errors/dependency.errors';
 import { Settings } from '../config/settings';
 import { AwsClients } from '../infrastructure/aws-clients';
+import { type Deadline, deadlineIn } from '../resilience/deadline';
 import { ResilienceService } from '../resilience/resilience.service';
 import { minuteAttribute, type QuotaDay, type QuotaWindowSlot } from './quota-windows';
 
@@ -16,6 +17,8 @@ export type ReserveOutcome =
   | { readonly granted: false; readonly exhausted: readonly number[]; readonly used: readonly number[] };
 
 const partitionKey = (service: string): string => `QUOTA#${service}`;
+/** How long a give-back may take, retries included (it is off the request's path). */
+const RELEASE_BUDGET_MS = 2000;
 
 /** 64 random bits: a marker only has to differ from the one its slot held before. */
 const newAttemptId = (): string => randomBytes(8).toString('base64url');
@@ -69,13 +72,21 @@ export class QuotaRepository {
    * retried refund never gives back twice. Never denied.
    */
   async release(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<void> {
-    await this.write(service, day, slots, -n, false);
+    // Its own budget: a give-back runs after the answer, often when the request's deadline is spent.
+    await this.write(service, day, slots, -n, false, deadlineIn(RELEASE_BUDGET_MS));
   }
 
-  private async write(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number, limited: boolean): Promise<ReserveOutcome> {
+  private async write(
+    service: string,
+    day: QuotaDay,
+    slots: readonly QuotaWindowSlot[],
+    n: number,
+    limited: boolean,
+    deadline?: Deadline,
+  ): Promise<ReserveOutcome> {
     const markerSlot = this.freeSlots.pop() ?? this.slotCount++;
     try {
-      return await this.send(service, day, slots, n, limited, `r${this.tag}${markerSlot}`);
+      return await this.send(service, day, slots, n, limited, `r${this.tag}${markerSlot}`, deadline);
     } finally {
       this.freeSlots.push(markerSlot);
     }
@@ -88,6 +99,7 @@ export class QuotaRepository {
     n: number,
     limited: boolean,
     marker: string,
+    deadline: Deadline | undefined,
   ): Promise<ReserveOutcome> {
     const attemptId = newAttemptId();
     const names: Record<string, string> = { '#expires': 'expires_at', '#marker': marker };
@@ -118,7 +130,7 @@ export class QuotaRepository {
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     try {
-      const result = await this.resilience.execute('dynamodb', (signal) => this.aws.dynamodb.send(command, { abortSignal: signal }));
+      const result = await this.resilience.execute('dynamodb', (signal) => this.aws.dynamodb.send(command, { abortSignal: signal }), { deadline });
       return { granted: true, used: rawCountsOf(result.Attributes ?? {}, slots) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw toDomainError(error);

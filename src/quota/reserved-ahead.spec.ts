@@ -40,14 +40,32 @@ describe(ReservedAhead.name, () => {
 
   it('rejects use() as the reservation did, and gives back nothing it never got', async () => {
     const refused = new Error('quota exhausted');
-    const { unit, giveBack } = unitWith(jest.fn().mockRejectedValue(refused));
+    const reserve = jest.fn().mockRejectedValue(refused);
+    const { unit, giveBack } = unitWith(reserve);
 
     const drop = unit.hold();
     await expect(unit.use()).rejects.toBe(refused);
+    await expect(unit.use()).rejects.toBe(refused);
+    expect(reserve).toHaveBeenCalledTimes(2);
     drop();
     unit.hold()();
     await settled();
 
+    expect(giveBack).not.toHaveBeenCalled();
+  });
+
+  it('asks once more at use() when the reservation made ahead was refused: units held ahead elsewhere may be back', async () => {
+    const reserve = jest.fn().mockRejectedValueOnce(new Error('quota exhausted')).mockResolvedValueOnce('unit-2');
+    const { unit, giveBack } = unitWith(reserve);
+
+    const drop = unit.hold();
+    await settled();
+    const [first, second] = await Promise.all([unit.use(), unit.use()]);
+    drop();
+    await settled();
+
+    expect([first, second]).toEqual(['unit-2', 'unit-2']);
+    expect(reserve).toHaveBeenCalledTimes(2);
     expect(giveBack).not.toHaveBeenCalled();
   });
 });

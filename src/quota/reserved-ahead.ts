@@ -9,6 +9,8 @@ export class ReservedAhead<T> {
   private reserved: Promise<T> | undefined;
   private holds = 0;
   private used = false;
+  /** The second ask after a refused reservation ahead: one per unit, whichever use() makes it. */
+  private again: Promise<T> | undefined;
 
   constructor(
     private readonly reserve: () => Promise<T>,
@@ -28,10 +30,15 @@ export class ReservedAhead<T> {
     };
   }
 
-  /** The unit, for a call about to be made: reserved now if no hold started it. Rejects as the reservation did. */
+  /**
+   * The unit, for a call about to be made: reserved now if no hold started it. A reservation made
+   * ahead and refused is asked for once more now, since units other requests held ahead count
+   * until they are given back and may have been meanwhile. Rejects as that reservation did.
+   */
   use(): Promise<T> {
     this.used = true;
-    return this.start();
+    if (!this.reserved) return this.start();
+    return this.reserved.catch(() => (this.again ??= this.reserve()));
   }
 
   private start(): Promise<T> {

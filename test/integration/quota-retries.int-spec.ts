@@ -1,3 +1,4 @@
+import { RequestContexts } from '../../src/common/http/request-context';
 import { QuotaExhaustedError } from '../../src/quota/quota.errors';
 import { QuotaService } from '../../src/quota/quota.service';
 import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from '../support/dynamodb-fault-proxy';
@@ -69,6 +70,16 @@ describe(`${QuotaService.name} when DynamoDB applies a reservation but its answe
     expect(await usedOf(ctx.quota, 'tiingo')).toEqual({ hour: 0, day: 1 });
     clock.set('2026-11-26T19:59:40Z');
     expect(await usedOf(ctx.quota, 'tiingo')).toEqual({ hour: 1, day: 1 });
+  });
+
+  it('gives a unit back after the answer, when the request that reserved it has used up its deadline', async () => {
+    clock.set('2026-11-27T15:30:00Z');
+    const unit = await ctx.quota.reserve('tiingo');
+    const spent = AbortSignal.abort();
+
+    await RequestContexts.run({ requestId: 'spent-1', deadline: spent, deadlineAt: Date.now() - 1 }, () => ctx.quota.release(unit));
+
+    expect(await usedOf(ctx.quota, 'tiingo')).toEqual({ hour: 0, day: 0 });
   });
 
   it('keeps minute windows exact across a lost answer and a new minute', async () => {
