@@ -75,11 +75,11 @@ async function memoryHitFigures(context: BenchContext): Promise<Figure[]> {
   const healthRps: Figure = {
     scenario: 'ohlc',
     name: 'health_rps_alternated',
-    value: median(health.map((r) => r.requestsPerSecond)),
+    value: p50(health.map((r) => r.requestsPerSecond)),
     unit: 'req/s',
     note: `/health/live, 50 connections; median of ${runsOf(health)}`,
   };
-  const hitRps = median(hits.map((r) => r.requestsPerSecond));
+  const hitRps = p50(hits.map((r) => r.requestsPerSecond));
   return [
     {
       scenario: 'ohlc',
@@ -90,16 +90,10 @@ async function memoryHitFigures(context: BenchContext): Promise<Figure[]> {
       note: `${MEMORY_TICKER} D ${MEMORY_SPAN.start}..${MEMORY_SPAN.end}, 50 connections; median of ${runsOf(hits)}, alternated with /health/live`,
     },
     healthRps,
-    { scenario: 'ohlc', name: 'memory_p50', value: median(hits.map((r) => r.p50Ms)), unit: 'ms', note: sampleNote },
-    { scenario: 'ohlc', name: 'memory_p99', value: median(hits.map((r) => r.p99Ms)), unit: 'ms' },
+    { scenario: 'ohlc', name: 'memory_p50', value: p50(hits.map((r) => r.p50Ms)), unit: 'ms', note: sampleNote },
+    { scenario: 'ohlc', name: 'memory_p99', value: p50(hits.map((r) => r.p99Ms)), unit: 'ms' },
     { scenario: 'ohlc', name: 'memory_non_2xx', value: hits.reduce((n, r) => n + r.non2xx + r.errors, 0), unit: 'responses' },
   ];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const runsOf = (results: readonly LoadResult[]): string => results.map((r) => Math.round(r.requestsPerSecond)).join('/') + ' req/s';

@@ -6,6 +6,7 @@ import { AwsClients } from '../../infrastructure/aws-clients';
 import { ResilienceService } from '../../resilience/resilience.service';
 import type { Candle, MarketDataSource } from '../candle.model';
 import { livePk } from '../store/ohlc-cache.items';
+import { deadlineIn } from '../../resilience/deadline';
 import { callOhlcTable } from '../store/ohlc-table.repository';
 import { encodeBars, fromLiveItem, LiveKey, liveExpiresAtSec, LiveRecord } from './live-bars.items';
 
@@ -135,7 +136,6 @@ export class LiveBarsRepository {
 
   private async call<T>(operation: (signal: AbortSignal) => Promise<T>, budgetMs = CALL_BUDGET_MS): Promise<T> {
     // The cache table's circuit: live calls failing must never refuse configurations or quota.
-    const deadline = { signal: AbortSignal.timeout(budgetMs), deadlineAt: Date.now() + budgetMs };
-    return callOhlcTable(this.resilience, operation, { deadline });
+    return callOhlcTable(this.resilience, operation, { deadline: deadlineIn(budgetMs) });
   }
 }

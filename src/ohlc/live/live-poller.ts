@@ -3,6 +3,7 @@ import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { RequestContexts } from '../../common/http/request-context';
 import { Settings } from '../../config/settings';
 import { Clock } from '../../resilience/clock';
+import { deadlineIn } from '../../resilience/deadline';
 import { MarketDataThrottledError } from '../../market-data/market-data.errors';
 import { MarketDataService } from '../../market-data/market-data.service';
 import { TickerControls } from '../store/ticker-controls';
@@ -93,6 +94,7 @@ export class LivePoller {
 
   /** A poll runs outside any request, so it gets a request's budget of its own. */
   private ownDeadline(): { deadline: AbortSignal; deadlineAt: number } {
-    return { deadline: AbortSignal.timeout(this.deadlineMs), deadlineAt: Date.now() + this.deadlineMs };
+    const { signal, deadlineAt } = deadlineIn(this.deadlineMs);
+    return { deadline: signal, deadlineAt };
   }
 }

@@ -5,6 +5,7 @@ import { Settings } from '../../config/settings';
 import { AwsClients } from '../../infrastructure/aws-clients';
 import { ResilienceService } from '../../resilience/resilience.service';
 import { LIVE_USER_SK, liveUserPk } from '../store/ohlc-cache.items';
+import { deadlineIn } from '../../resilience/deadline';
 import { callOhlcTable } from '../store/ohlc-table.repository';
 
 const CALL_BUDGET_MS = 2000;
@@ -123,7 +124,6 @@ export class LiveUserSlotsRepository {
   private async call<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
     // The cache table's circuit, not `dynamodb`: a burst of failing opens must never refuse
     // configurations or quota, and slots degrade to the local count anyway.
-    const deadline = { signal: AbortSignal.timeout(CALL_BUDGET_MS), deadlineAt: Date.now() + CALL_BUDGET_MS };
-    return callOhlcTable(this.resilience, operation, { deadline });
+    return callOhlcTable(this.resilience, operation, { deadline: deadlineIn(CALL_BUDGET_MS) });
   }
 }
