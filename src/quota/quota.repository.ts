@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type AttributeValue, ConditionalCheckFailedException, DynamoDBServiceException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, DynamoDBServiceException, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../common/errors/app-error';
 import { DependencyUnavailableError } from '../common/errors/dependency.errors';
 import { Settings } from '../config/settings';
 import { AwsClients } from '../infrastructure/aws-clients';
-import { type Deadline, deadlineIn } from '../resilience/deadline';
+import { backgroundDeadlineIn, type Deadline } from '../resilience/deadline';
 import { ResilienceService } from '../resilience/resilience.service';
 import { minuteAttribute, type QuotaDay, type QuotaWindowSlot } from './quota-windows';
 
@@ -19,9 +19,6 @@ export type ReserveOutcome =
 const partitionKey = (service: string): string => `QUOTA#${service}`;
 /** How long a give-back may take, retries included (it is off the request's path). */
 const RELEASE_BUDGET_MS = 2000;
-
-/** 64 random bits: a marker only has to differ from the one its slot held before. */
-const newAttemptId = (): string => randomBytes(8).toString('base64url');
 
 /**
  * Quota counters: one item per service and UTC day (`pk=QUOTA#{service}`, `sk=USAGE#{date}`) with
@@ -41,6 +38,12 @@ export class QuotaRepository {
    */
   private readonly freeSlots: number[] = [];
   private slotCount = 0;
+  /**
+   * Numbers this instance's writes: a marker only has to differ from every marker its slot held
+   * before, and the slot's name is this instance's alone (random bytes cost more than the rest of
+   * building the write).
+   */
+  private writeCount = 0;
 
   constructor(
     private readonly aws: AwsClients,
@@ -55,11 +58,11 @@ export class QuotaRepository {
    * increments server-side and the condition admits it only while every window keeps `n` units of
    * room, so writers on any number of instances can never overshoot and no count is lost.
    *
-   * UpdateItem has no client request token, so the write also sets a random marker in an attribute
-   * of its own (one of this instance's marker slots) and requires the slot not to hold it yet: a
-   * retry after an ambiguous failure (the first attempt applied, its answer lost) fails that
-   * condition, and the old item returned with the failure shows the marker, i.e. the reservation
-   * is granted once, not twice. A slot holds one marker, not a growing list, so the item, the
+   * UpdateItem has no client request token, so the write also sets a marker (the write's number in
+   * this instance) in an attribute of its own (one of this instance's marker slots), and a retry
+   * requires the slot not to hold it yet: a retry after an ambiguous failure (the first attempt
+   * applied, its answer lost) fails that condition, and the old item returned with the failure
+   * shows the marker, i.e. the reservation is granted once, not twice. A slot holds one marker, not a growing list, so the item, the
    * write and the returned attributes stay as small as the counters themselves.
    */
   reserve(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<ReserveOutcome> {
@@ -73,7 +76,7 @@ export class QuotaRepository {
    */
   async release(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<void> {
     // Its own budget: a give-back runs after the answer, often when the request's deadline is spent.
-    await this.write(service, day, slots, -n, false, deadlineIn(RELEASE_BUDGET_MS));
+    await this.write(service, day, slots, -n, false, backgroundDeadlineIn(RELEASE_BUDGET_MS));
   }
 
   private async write(
@@ -101,36 +104,48 @@ export class QuotaRepository {
     marker: string,
     deadline: Deadline | undefined,
   ): Promise<ReserveOutcome> {
-    const attemptId = newAttemptId();
+    const attemptId = (this.writeCount++).toString(36);
     const names: Record<string, string> = { '#expires': 'expires_at', '#marker': marker };
     // Plain AttributeValues and the low-level client: a reservation is on the hot path of every
     // provider call, and the document client's marshalling is a measurable share of it.
     const values: Record<string, AttributeValue> = { ':n': num(n), ':expires': num(day.expiresAt), ':id': { S: attemptId } };
-    const conditions = ['(attribute_not_exists(#marker) OR #marker <> :id)'];
+    const limits: string[] = [];
     const additions: string[] = [];
     slots.forEach((slot, i) => {
       names[`#w${i}`] = slot.attribute;
       additions.push(`#w${i} :n`);
       if (!limited) return;
       values[`:max${i}`] = num(slot.limit - n);
-      conditions.push(`(attribute_not_exists(#w${i}) OR #w${i} <= :max${i})`);
+      limits.push(`(attribute_not_exists(#w${i}) OR #w${i} <= :max${i})`);
     });
     // The minute counter of two minutes ago can no longer change a decision: drop it to keep the item small.
     const removal = slots.some((slot) => slot.window === 'minute') && day.minuteOfDay >= 2 ? minuteAttribute(day.minuteOfDay - 2) : undefined;
     if (removal) names['#old'] = removal;
 
-    const command = new UpdateItemCommand({
+    // `expires_at` is the same for every write of the day, so a plain SET keeps it.
+    const first: UpdateItemCommandInput = {
       TableName: this.table,
       Key: { pk: { S: partitionKey(service) }, sk: { S: day.sk } },
-      UpdateExpression: `ADD ${additions.join(', ')} SET #marker = :id, #expires = if_not_exists(#expires, :expires)${removal ? ' REMOVE #old' : ''}`,
-      ConditionExpression: conditions.join(' AND '),
+      UpdateExpression: `ADD ${additions.join(', ')} SET #marker = :id, #expires = :expires${removal ? ' REMOVE #old' : ''}`,
+      ConditionExpression: limits.length > 0 ? limits.join(' AND ') : undefined,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ReturnValues: 'UPDATED_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    });
+    };
+    // Only a retry can meet its own marker (a fresh id is in no slot yet), so only a retry asks
+    // DynamoDB to compare it: one condition fewer to evaluate on nearly every write.
+    const retry: UpdateItemCommandInput = {
+      ...first,
+      ConditionExpression: ['(attribute_not_exists(#marker) OR #marker <> :id)', ...limits].join(' AND '),
+    };
+    let attempts = 0;
     try {
-      const result = await this.resilience.execute('dynamodb', (signal) => this.aws.dynamodb.send(command, { abortSignal: signal }), { deadline });
+      const result = await this.resilience.execute(
+        'dynamodb',
+        (signal) => this.aws.dynamodb.send(new UpdateItemCommand(attempts++ === 0 ? first : retry), { abortSignal: signal }),
+        { deadline },
+      );
       return { granted: true, used: rawCountsOf(result.Attributes ?? {}, slots) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw toDomainError(error);
