@@ -42,6 +42,14 @@ export function raceWithDeadline<T>(work: Promise<T>, signal: AbortSignal, attem
 export interface Deadline {
   readonly signal: AbortSignal;
   readonly deadlineAt: number;
+  /**
+   * Work after the answer (cache write-behind, give-backs, purges) on a budget of its own. Running
+   * past it is this instance's own backlog, e.g. a burst of fetches queueing their writes at once,
+   * not a sign that the dependency is down: it never counts towards the circuit breaker, which
+   * would otherwise take the cache away from every request. Failures the dependency answers
+   * (5xx, refused connections) still count.
+   */
+  readonly background?: boolean;
 }
 
 /**
@@ -52,4 +60,9 @@ export function deadlineIn(ms: number, within?: { readonly signal: AbortSignal; 
   const deadlineAt = Date.now() + ms;
   if (!within) return { signal: AbortSignal.timeout(ms), deadlineAt };
   return { signal: AbortSignal.any([within.signal, AbortSignal.timeout(ms)]), deadlineAt: Math.min(within.deadlineAt ?? deadlineAt, deadlineAt) };
+}
+
+/** A budget for work after the answer (see `Deadline.background`), cut short by `within` if given. */
+export function backgroundDeadlineIn(ms: number, within?: { readonly signal: AbortSignal }): Deadline {
+  return { ...deadlineIn(ms, within), background: true };
 }

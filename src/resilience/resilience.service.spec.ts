@@ -165,6 +165,21 @@ describe(ResilienceService.name, () => {
     expect(breakers.state('dynamodb_cache')).toBe('OPEN');
   });
 
+  it('does not let background work that outruns its own budget open the breaker, but counts the outages it meets', async () => {
+    const hung = () => new Promise<string>(() => undefined);
+    const background = (ms: number) => ({ ...deadlineIn(ms), background: true });
+    for (let i = 0; i < 5; i++) {
+      // A burst of write-behinds queued behind each other: each one runs out of its 15 s budget.
+      const { error } = await settle(service.execute('dynamodb_cache', hung, { deadline: background(15_000) }));
+      expect(error).toBeInstanceOf(DependencyTimeoutError);
+    }
+    expect(breakers.state('dynamodb_cache')).toBe('CLOSED');
+
+    const outage = () => scripted(...Array.from({ length: 2 }, () => awsError('InternalServerError', 500)));
+    for (let i = 0; i < 3; i++) await settle(service.execute('dynamodb_cache', outage(), { deadline: background(15_000) }));
+    expect(breakers.state('dynamodb_cache')).toBe('OPEN');
+  });
+
   it('answers THROTTLED after one call, with the dependency\'s Retry-After, when the caller asks not to retry throttling', async () => {
     const operation = scripted(Object.assign(new Error('429'), { status: 429, retryAfterSeconds: 40 }), awsError('ThrottlingException', 400));
 

@@ -12,14 +12,14 @@ import {
 import { MetricsRegistry } from '../observability/metrics.registry';
 import { recordSpanEvent } from '../observability/tracing/span-events';
 import { CircuitBreakerRegistry } from './circuit-breaker.registry';
-import { DeadlineAbortedError, raceWithDeadline } from './deadline';
+import { type Deadline, DeadlineAbortedError, raceWithDeadline } from './deadline';
 import { classifyFailure, FailureClass } from './error-classification';
 import { createRetryPolicy, MAX_ATTEMPTS, RetryDeadlineReachedError } from './retry.policy';
 
 /** Per-call options; each field is optional so callers only name what they change. */
 export interface ExecuteOptions {
   /** Overrides the request's deadline (background work such as cache write-behind or refreshes). */
-  readonly deadline?: { readonly signal: AbortSignal; readonly deadlineAt: number };
+  readonly deadline?: Deadline;
   /**
    * False: a throttled answer (429) is not retried but leaves at once as DependencyThrottledError,
    * for callers with an alternative (provider failover) whose Retry-After outlasts the deadline.
@@ -63,7 +63,7 @@ export class ResilienceService {
     operation: (signal: AbortSignal) => Promise<T>,
     options: ExecuteOptions = {},
   ): Promise<T> {
-    const { signal, deadlineAt } = options.deadline ?? RequestContexts.deadline(this.settings.requestDeadlineMs);
+    const { signal, deadlineAt, background = false }: Deadline = options.deadline ?? RequestContexts.deadline(this.settings.requestDeadlineMs);
     const dependency = dependencyOf(circuit);
     const policy = createRetryPolicy((error) => this.shouldRetry(circuit, error, signal, options), deadlineAt, MAX_ATTEMPTS[circuit]);
     policy.onRetry((event) => {
@@ -85,7 +85,9 @@ export class ResilienceService {
     let lastFailure: unknown;
     const attempt = (): Promise<T> => {
       if (signal.aborted) throw new DeadlineAbortedError(signal.reason);
-      return raceWithDeadline(operation(signal), signal, deadlineAt - Date.now()).catch((error: unknown) => {
+      // The budget an attempt had decides whether its overrun is the dependency's fault; a
+      // background call's never is (see Deadline.background).
+      return raceWithDeadline(operation(signal), signal, background ? 0 : deadlineAt - Date.now()).catch((error: unknown) => {
         if (!(error instanceof DeadlineAbortedError)) lastFailure = error;
         throw error;
       });

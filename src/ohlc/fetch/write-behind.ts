@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { Settings } from '../../config/settings';
-import { Deadline, deadlineIn } from '../../resilience/deadline';
+import { backgroundDeadlineIn, Deadline } from '../../resilience/deadline';
 import { OhlcMetrics } from '../ohlc.metrics';
 
 /** Budget of one background write (all its batches and retries). */
@@ -23,7 +23,7 @@ export class WriteBehindQueue implements BeforeApplicationShutdown {
 
   /** A deadline of its own: the request's deadline must not cut a write that outlives it. */
   static backgroundDeadline(): Deadline {
-    return deadlineIn(WRITE_DEADLINE_MS);
+    return backgroundDeadlineIn(WRITE_DEADLINE_MS);
   }
 
   enqueue(what: string, task: () => Promise<void>): void {

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { setTimeout as delay } from 'node:timers/promises';
-import { deadlineIn } from '../../resilience/deadline';
+import { backgroundDeadlineIn } from '../../resilience/deadline';
 import { OhlcMetrics } from '../ohlc.metrics';
 import { CandleStore } from './candle-store';
 
@@ -43,7 +43,7 @@ export class CachePurge implements BeforeApplicationShutdown {
   }
 
   private async purge(ticker: string, epoch: number): Promise<void> {
-    const deadline = deadlineIn(PURGE_BUDGET_MS, this.stopping);
+    const deadline = backgroundDeadlineIn(PURGE_BUDGET_MS, this.stopping);
     for (let attempt = 1; ; attempt++) {
       try {
         const deleted = await this.store.purgeBefore(ticker, epoch, deadline);
