@@ -11,12 +11,19 @@ import { ResilienceService } from '../resilience/resilience.service';
 import { minuteAttribute, type QuotaDay, type QuotaWindowSlot } from './quota-windows';
 
 export type ReserveOutcome =
-  /** `used`: each slot's count after this reservation. */
-  | { readonly granted: true; readonly used: readonly number[] }
+  /** `used`: each slot's count after this reservation; absent unless asked for (`withCounts`). */
+  | { readonly granted: true; readonly used?: readonly number[] }
   /** `exhausted`: indexes (into the slots passed in) of the windows without room; `used`: counts as they stand. */
   | { readonly granted: false; readonly exhausted: readonly number[]; readonly used: readonly number[] };
 
 const partitionKey = (service: string): string => `QUOTA#${service}`;
+
+interface WriteKind {
+  /** A reservation, refused when a window has no room; a give-back (false) never is. */
+  readonly limited: boolean;
+  /** Whether the granted write returns each window's new count. */
+  readonly withCounts: boolean;
+}
 /** How long a give-back may take, retries included (it is off the request's path). */
 const RELEASE_BUDGET_MS = 2000;
 
@@ -65,8 +72,8 @@ export class QuotaRepository {
    * shows the marker, i.e. the reservation is granted once, not twice. A slot holds one marker, not a growing list, so the item, the
    * write and the returned attributes stay as small as the counters themselves.
    */
-  reserve(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<ReserveOutcome> {
-    return this.write(service, day, slots, n, true);
+  reserve(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number, withCounts: boolean): Promise<ReserveOutcome> {
+    return this.write(service, day, slots, n, { limited: true, withCounts });
   }
 
   /**
@@ -76,7 +83,7 @@ export class QuotaRepository {
    */
   async release(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number): Promise<void> {
     // Its own budget: a give-back runs after the answer, often when the request's deadline is spent.
-    await this.write(service, day, slots, -n, false, backgroundDeadlineIn(RELEASE_BUDGET_MS));
+    await this.write(service, day, slots, -n, { limited: false, withCounts: false }, backgroundDeadlineIn(RELEASE_BUDGET_MS));
   }
 
   private async write(
@@ -84,12 +91,12 @@ export class QuotaRepository {
     day: QuotaDay,
     slots: readonly QuotaWindowSlot[],
     n: number,
-    limited: boolean,
+    how: WriteKind,
     deadline?: Deadline,
   ): Promise<ReserveOutcome> {
     const markerSlot = this.freeSlots.pop() ?? this.slotCount++;
     try {
-      return await this.send(service, day, slots, n, limited, `r${this.tag}${markerSlot}`, deadline);
+      return await this.send(service, day, slots, n, how, `r${this.tag}${markerSlot}`, deadline);
     } finally {
       this.freeSlots.push(markerSlot);
     }
@@ -100,7 +107,7 @@ export class QuotaRepository {
     day: QuotaDay,
     slots: readonly QuotaWindowSlot[],
     n: number,
-    limited: boolean,
+    { limited, withCounts }: WriteKind,
     marker: string,
     deadline: Deadline | undefined,
   ): Promise<ReserveOutcome> {
@@ -130,7 +137,8 @@ export class QuotaRepository {
       ConditionExpression: limits.length > 0 ? limits.join(' AND ') : undefined,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
-      ReturnValues: 'UPDATED_NEW',
+      // Only counts that feed the gauges are asked for: user allowances and give-backs have none.
+      ReturnValues: withCounts ? 'UPDATED_NEW' : 'NONE',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     };
     // Only a retry can meet its own marker (a fresh id is in no slot yet), so only a retry asks
@@ -146,7 +154,7 @@ export class QuotaRepository {
         (signal) => this.aws.dynamodb.send(new UpdateItemCommand(attempts++ === 0 ? first : retry), { abortSignal: signal }),
         { deadline },
       );
-      return { granted: true, used: rawCountsOf(result.Attributes ?? {}, slots) };
+      return { granted: true, used: withCounts ? rawCountsOf(result.Attributes ?? {}, slots) : undefined };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw toDomainError(error);
       const old = error.Item ?? {};

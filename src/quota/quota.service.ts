@@ -90,14 +90,15 @@ export class QuotaService {
     let outcome: ReserveOutcome;
     const day = quotaDay(now);
     try {
-      outcome = await this.repository.reserve(service, day, slots, n);
+      outcome = await this.repository.reserve(service, day, slots, n, true);
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError || error instanceof DependencyTimeoutError)) throw error;
       return this.reserveFromFallback(service, slots, n, now, error);
     }
     this.leaveFallback(service);
     // The write returns the counts, so the gauges and threshold logs cost no extra read.
-    windows.forEach((slot, i) => this.observer.windowUsed(service, slot, outcome.used[i]));
+    const { used } = outcome;
+    if (used) windows.forEach((slot, i) => this.observer.windowUsed(service, slot, used[i]));
     if (!outcome.granted) throw this.denied(service, slots, outcome.exhausted, now);
     return this.countedIn({ service, units: n, fromFallback: false }, service, day, slots);
   }
@@ -115,7 +116,7 @@ export class QuotaService {
     const day = quotaDay(now);
     let outcome: ReserveOutcome;
     try {
-      outcome = await this.repository.reserve(counter, day, slots, 1);
+      outcome = await this.repository.reserve(counter, day, slots, 1, false);
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError || error instanceof DependencyTimeoutError)) throw error;
       this.observer.fallbackDecision(allowance);
