@@ -1,11 +1,15 @@
 import 'reflect-metadata';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { findFreePort } from '../scripts/local-stack/free-port';
 import { AppModule } from '../src/app.module';
 import { APP_OPTIONS, configureApp } from '../src/app.setup';
+import { WRITE_DEADLINE_MS, WriteBehindQueue } from '../src/ohlc/fetch/write-behind';
 import { QuotaService } from '../src/quota/quota.service';
+import { Settings } from '../src/config/settings';
+import { AwsClients } from '../src/infrastructure/aws-clients';
 
 /**
  * The service's configuration is read from process.env while the module graph is built, so the
@@ -31,6 +35,8 @@ export function startAppContext(env: Readonly<Record<string, string>>): Promise<
 
 export interface InProcessApp {
   readonly url: string;
+  /** Resolves once the cache writes this app started after its answers have finished. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,19 +48,59 @@ const NO_QUOTA = {
 };
 
 /**
- * The AppModule served over HTTP from the bench process, configured as in production; with
- * `withoutQuota` its QuotaService is replaced by a no-op. Both variants are built the same way
- * so that only the quota differs between them.
+ * The floor of any exact quota: each reservation is one plain `ADD used :1` UpdateItem (no
+ * condition, no marker, nothing returned) on a bench item, and never denies.
  */
-export async function startHttpApp(env: Readonly<Record<string, string>>, options: { withoutQuota?: boolean } = {}): Promise<InProcessApp> {
+function plainWritesQuota(aws: AwsClients, settings: Settings): typeof NO_QUOTA {
+  const write = async (counter: string): Promise<void> => {
+    await aws.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: settings.tables.quota,
+        Key: { pk: { S: `QUOTA#bench-plain#${counter}` }, sk: { S: 'PLAIN' } },
+        UpdateExpression: 'ADD used :one',
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      }),
+    );
+  };
+  return {
+    reserve: async (service, units = 1) => {
+      await write(service);
+      return NO_QUOTA.reserve(service, units);
+    },
+    reserveAllowance: async (allowance) => {
+      await write(allowance);
+      return NO_QUOTA.reserveAllowance(allowance);
+    },
+    release: NO_QUOTA.release,
+  };
+}
+
+/** What stands in for QuotaService: the real one, none, or one plain write per reservation. */
+export type BenchQuota = 'real' | 'none' | 'plain-writes';
+
+/**
+ * The AppModule served over HTTP from the bench process, configured as in production, with its
+ * QuotaService as `quota` says. Every variant is built the same way so that only the quota
+ * differs between them.
+ */
+export async function startHttpApp(env: Readonly<Record<string, string>>, quota: BenchQuota = 'real'): Promise<InProcessApp> {
   const port = await findFreePort();
   const app = await withEnv({ ...env, PORT: String(port) }, async (): Promise<INestApplication> => {
     const builder = Test.createTestingModule({ imports: [AppModule] });
-    const moduleRef = await (options.withoutQuota ? builder.overrideProvider(QuotaService).useValue(NO_QUOTA) : builder).compile();
+    if (quota === 'none') builder.overrideProvider(QuotaService).useValue(NO_QUOTA);
+    if (quota === 'plain-writes') builder.overrideProvider(QuotaService).useFactory({ factory: plainWritesQuota, inject: [AwsClients, Settings] });
+    const moduleRef = await builder.compile();
     const created = moduleRef.createNestApplication(APP_OPTIONS);
     configureApp(created);
     await created.listen(port, '127.0.0.1');
     return created;
   });
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const writes = app.get(WriteBehindQueue);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    settled: async () => {
+      await writes.flush(WRITE_DEADLINE_MS);
+    },
+    close: () => app.close(),
+  };
 }

@@ -20,13 +20,13 @@ export const p50 = (samples: readonly number[]): number => percentile(samples, 5
 export const p99 = (samples: readonly number[]): number => percentile(samples, 99);
 
 /**
- * Runs `calls[0]` and `calls[1]` alternately, `count` calls of each, at most `concurrency` in
- * flight, so that drift in machine load hits both alike; returns each one's latencies (ms).
+ * Runs `calls` in turn, `count` calls of each, at most `concurrency` in flight, so that drift in
+ * machine load hits all alike; returns each one's latencies (ms), in the order of `calls`.
  */
-export async function timeAlternated(count: number, concurrency: number, calls: readonly [() => Promise<unknown>, () => Promise<unknown>]): Promise<[number[], number[]]> {
-  const samples: [number[], number[]] = [[], []];
-  await timeCalls(2 * count, concurrency, async (i) => {
-    const which = i % 2;
+export async function timeAlternated(count: number, concurrency: number, calls: ReadonlyArray<() => Promise<unknown>>): Promise<number[][]> {
+  const samples: number[][] = calls.map(() => []);
+  await timeCalls(calls.length * count, concurrency, async (i) => {
+    const which = i % calls.length;
     const started = performance.now();
     await calls[which]();
     samples[which].push(performance.now() - started);
