@@ -42,6 +42,20 @@ export function daysBetween(start: string, end: string): number {
   return Math.round((checked(end) - checked(start)) / DAY_MS);
 }
 
+/**
+ * The dates from `start` to `end`, both inclusive, Monday to Friday only, oldest first: one
+ * parse of each bound instead of several per day (every OHLC request walks its span).
+ */
+export function weekdaysBetween(start: string, end: string): string[] {
+  const last = checked(end);
+  const dates: string[] = [];
+  for (let ms = checked(start); ms <= last; ms += DAY_MS) {
+    const weekday = new Date(ms).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) dates.push(toDate(ms));
+  }
+  return dates;
+}
+
 /** ISO weekday: 1 Monday … 7 Sunday (luxon's numbering). */
 export function isoWeekday(date: string): number {
   return new Date(checked(date)).getUTCDay() || 7;

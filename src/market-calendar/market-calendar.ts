@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { addDays, isoWeekday, isRealDate, yearOf } from './calendar-dates';
+import { addDays, isoWeekday, weekdaysBetween, yearOf } from './calendar-dates';
 import { MARKET_ZONE, MarketDate, nyseEarlyCloseCandidates, nyseHolidays } from './market-holidays';
 
 export { MARKET_ZONE, type MarketDate } from './market-holidays';
@@ -108,12 +108,7 @@ export class MarketCalendar {
 
   /** Trading days from start to end, both inclusive, oldest first. */
   tradingDays(start: MarketDate, end: MarketDate): MarketDate[] {
-    const days: MarketDate[] = [];
-    if (!isRealDate(end)) throw new RangeError(`Not a YYYY-MM-DD date: ${end}`);
-    for (let date = addDays(start, 0); date <= end; date = addDays(date, 1)) {
-      if (this.isTradingDay(date)) days.push(date);
-    }
-    return days;
+    return weekdaysBetween(start, end).filter((date) => !this.holidays(Number(date.slice(0, 4))).has(date));
   }
 
   lastTradingDayOnOrBefore(date: MarketDate): MarketDate {
