@@ -95,9 +95,11 @@ export class OhlcService {
 
   private async loadOrStale(query: CandleQuery, epoch: number | undefined): Promise<OhlcResult> {
     try {
-      const result = await this.load(query, epoch);
+      // Walked once per load: the coverage check and the memory lifetime both need them.
+      const days = this.calendar.tradingDays(query.span.start, query.span.end);
+      const result = await this.load(query, epoch, days);
       // The bytes memory keeps are this answer's too: the controller writes them instead of serializing again.
-      return { ...result, body: this.remember(query, epoch, result) };
+      return { ...result, body: this.remember(query, epoch, result, days) };
     } catch (error) {
       if (!isMarketDataOutage(error)) throw error;
       const stale = await this.staleCopy(query, epoch);
@@ -107,9 +109,8 @@ export class OhlcService {
     }
   }
 
-  private async load(query: CandleQuery, epoch: number | undefined): Promise<OhlcResult> {
+  private async load(query: CandleQuery, epoch: number | undefined, days: readonly string[]): Promise<OhlcResult> {
     const { ticker, resolution, span } = query;
-    const days = this.calendar.tradingDays(span.start, span.end);
     if (days.length === 0) return this.noSessions();
     const request: FetchRequest = { ticker, resolution, epoch: epoch ?? 0, charge: this.allowance.chargeFor(query.userId) };
     const stored = epoch !== undefined && this.store.usable() ? await this.readStore(query, epoch) : undefined;
@@ -154,10 +155,10 @@ export class OhlcService {
    * Only a load of the ticker's current epoch enters memory (a DELETE may have happened meanwhile).
    * Returns the answer's bytes when it was remembered.
    */
-  private remember(query: CandleQuery, epoch: number | undefined, result: OhlcResult): Buffer | undefined {
+  private remember(query: CandleQuery, epoch: number | undefined, result: OhlcResult, days: readonly string[]): Buffer | undefined {
     const latest = this.controls.latestEpoch(query.ticker);
     if (epoch !== undefined && latest !== undefined && latest > epoch) return undefined;
-    const ttlMs = this.memoryTtlMs(query, result);
+    const ttlMs = this.memoryTtlMs(query.resolution, result, days);
     const body = serializeOhlcResponse(query.ticker, query.resolution, query.span, result);
     const entry = { ticker: query.ticker, candles: result.candles, source: result.source, fetchedAt: result.fetchedAt, epoch, body };
     this.memory.set(memoryKey(query.ticker, query.resolution, query.span), { ...entry, staleAt: this.clock.now().getTime() + ttlMs }, ttlMs);
@@ -169,13 +170,11 @@ export class OhlcService {
    * A range with a session that can still change (open, or closed without its end-of-day data yet)
    * lives at most as long as its fetch stays valid.
    */
-  private memoryTtlMs({ span, resolution }: CandleQuery, result: OhlcResult): number {
+  private memoryTtlMs(resolution: Resolution, result: OhlcResult, days: readonly string[]): number {
     const now = this.clock.now();
     const newest = result.candles.at(-1);
     const lastCandleDay = newest === undefined ? undefined : resolution === 'D' ? newest.time : this.calendar.marketDateOf(new Date(newest.time));
-    const open = this.calendar
-      .tradingDays(span.start, span.end)
-      .some((day) => !isSessionComplete(day, this.calendar.isSessionClosed(day, now), lastCandleDay));
+    const open = days.some((day) => !isSessionComplete(day, this.calendar.isSessionClosed(day, now), lastCandleDay));
     if (!open) return COMPLETE_RANGE_MEMORY_TTL_MS;
     return Math.max(MIN_MEMORY_TTL_MS, OPEN_SESSION_VALIDITY_MS - (now.getTime() - result.fetchedAt));
   }
