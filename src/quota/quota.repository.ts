@@ -24,6 +24,7 @@ interface WriteKind {
   /** Whether the granted write returns each window's new count. */
   readonly withCounts: boolean;
 }
+
 /** How long a give-back may take, retries included (it is off the request's path). */
 const RELEASE_BUDGET_MS = 2000;
 
@@ -69,8 +70,9 @@ export class QuotaRepository {
    * this instance) in an attribute of its own (one of this instance's marker slots), and a retry
    * requires the slot not to hold it yet: a retry after an ambiguous failure (the first attempt
    * applied, its answer lost) fails that condition, and the old item returned with the failure
-   * shows the marker, i.e. the reservation is granted once, not twice. A slot holds one marker, not a growing list, so the item, the
-   * write and the returned attributes stay as small as the counters themselves.
+   * shows the marker, i.e. the reservation is granted once, not twice. A slot holds one marker,
+   * not a growing list, so the item, the write and the returned attributes stay as small as the
+   * counters themselves.
    */
   reserve(service: string, day: QuotaDay, slots: readonly QuotaWindowSlot[], n: number, withCounts: boolean): Promise<ReserveOutcome> {
     return this.write(service, day, slots, n, { limited: true, withCounts });
@@ -134,19 +136,15 @@ export class QuotaRepository {
       TableName: this.table,
       Key: { pk: { S: partitionKey(service) }, sk: { S: day.sk } },
       UpdateExpression: `ADD ${additions.join(', ')} SET #marker = :id, #expires = :expires${removal ? ' REMOVE #old' : ''}`,
-      ConditionExpression: limits.length > 0 ? limits.join(' AND ') : undefined,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       // Only counts that feed the gauges are asked for: user allowances and give-backs have none.
       ReturnValues: withCounts ? 'UPDATED_NEW' : 'NONE',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ...conditioned(limits),
     };
     // Only a retry can meet its own marker (a fresh id is in no slot yet), so only a retry asks
     // DynamoDB to compare it: one condition fewer to evaluate on nearly every write.
-    const retry: UpdateItemCommandInput = {
-      ...first,
-      ConditionExpression: ['(attribute_not_exists(#marker) OR #marker <> :id)', ...limits].join(' AND '),
-    };
+    const retry: UpdateItemCommandInput = { ...first, ...conditioned(['(attribute_not_exists(#marker) OR #marker <> :id)', ...limits]) };
     let attempts = 0;
     try {
       const result = await this.resilience.execute(
@@ -194,6 +192,11 @@ function rawCountsOf(item: Record<string, AttributeValue>, slots: readonly Quota
 }
 
 const num = (value: number): AttributeValue => ({ N: String(value) });
+
+/** All of `conditions`, with the item as it stood returned when one fails; nothing when there are none. */
+function conditioned(conditions: readonly string[]): Pick<UpdateItemCommandInput, 'ConditionExpression' | 'ReturnValuesOnConditionCheckFailure'> {
+  return conditions.length === 0 ? {} : { ConditionExpression: conditions.join(' AND '), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' };
+}
 
 /**
  * What the resilience layer passes through unchanged is permanent (a missing table, missing
