@@ -11,7 +11,7 @@ import { p50, timeAlternated, timeCalls } from '../timing';
 const CALLS = 300;
 const IN_FLIGHT = 20;
 const WARM_UP = 20;
-/** DynamoDB Local compiles each expression shape's path on first use: reserve()'s conditional write takes longer to warm than the bare ADD. */
+/** Calls of each kind before the samples: connections, both JITs and the items' first writes stay out of them. */
 const RESERVE_WARM_UP = 200;
 const COLD_PER_APP = 300;
 /** Fewer samples where each one waits for the simulated provider. */
@@ -116,7 +116,7 @@ async function overheadFigures(context: BenchContext): Promise<Figure[]> {
       sub: 'bench-quota',
       roles: [],
     });
-    // Every request is cold for both apps and for the shared DynamoDB table: its own ticker and
+    // Every request is cold for every app and for the shared DynamoDB table: its own ticker and
     // month (the month moves on after each pass over the 204 tickers, so no pair repeats within a
     // phase of up to 2 448 requests), in dates no other scenario touches and
     // inside the simulator's schedule (2021–2028, none after today): January–November 2026 for the
