@@ -108,7 +108,7 @@ export class MarketCalendar {
 
   /** Trading days from start to end, both inclusive, oldest first. */
   tradingDays(start: MarketDate, end: MarketDate): MarketDate[] {
-    return weekdaysBetween(start, end).filter((date) => !this.holidays(Number(date.slice(0, 4))).has(date));
+    return weekdaysBetween(start, end).filter((date) => this.holidayName(date) === undefined);
   }
 
   lastTradingDayOnOrBefore(date: MarketDate): MarketDate {
