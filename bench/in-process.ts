@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
@@ -48,20 +48,28 @@ const NO_QUOTA = {
 };
 
 /**
+ * `ADD used :1` on a bench item of the quota table, nothing returned: the bare write the quota
+ * figures stand beside. With `below`, admitted only while `used` stays at most that (one condition).
+ */
+export async function addOne(dynamo: DynamoDBClient, table: string, pk: string, sk: string, below?: number): Promise<void> {
+  await dynamo.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: { pk: { S: pk }, sk: { S: sk } },
+      UpdateExpression: 'ADD used :one',
+      ...(below === undefined
+        ? { ExpressionAttributeValues: { ':one': { N: '1' } } }
+        : { ConditionExpression: 'attribute_not_exists(used) OR used <= :max', ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: String(below) } } }),
+    }),
+  );
+}
+
+/**
  * The floor of any exact quota: each reservation is one plain `ADD used :1` UpdateItem (no
  * condition, no marker, nothing returned) on a bench item, and never denies.
  */
 function plainWritesQuota(aws: AwsClients, settings: Settings): typeof NO_QUOTA {
-  const write = async (counter: string): Promise<void> => {
-    await aws.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: settings.tables.quota,
-        Key: { pk: { S: `QUOTA#bench-plain#${counter}` }, sk: { S: 'PLAIN' } },
-        UpdateExpression: 'ADD used :one',
-        ExpressionAttributeValues: { ':one': { N: '1' } },
-      }),
-    );
-  };
+  const write = (counter: string): Promise<void> => addOne(aws.dynamodb, settings.tables.quota, `QUOTA#bench-plain#${counter}`, 'PLAIN');
   return {
     reserve: async (service, units = 1) => {
       await write(service);

@@ -1,10 +1,9 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AwsClients } from '../../src/infrastructure/aws-clients';
 import { signDevToken } from '../../scripts/lib/dev-token';
 import { QuotaService } from '../../src/quota/quota.service';
 import type { BenchContext, Figure, Scenario } from '../bench.types';
 import { ratio } from '../bench.types';
-import { type BenchQuota, type InProcessApp, startAppContext, startHttpApp } from '../in-process';
+import { addOne, type BenchQuota, type InProcessApp, startAppContext, startHttpApp } from '../in-process';
 import { activeTickers, describeTally, getOhlc, type OhlcAnswer, type Span, tally } from '../ohlc-workload';
 import { p50, timeAlternated, timeCalls } from '../timing';
 
@@ -46,27 +45,10 @@ async function reserveFigures(context: BenchContext): Promise<Figure[]> {
   try {
     const quota = app.get(QuotaService);
     const reserve = (): Promise<unknown> => quota.reserve('sendgrid');
-    const key = { pk: { S: 'QUOTA#bench-bare' }, sk: { S: `DAY#${new Date().toISOString().slice(0, 10)}` } };
-    const update = (): Promise<unknown> =>
-      dynamo.send(
-        new UpdateItemCommand({
-          TableName: local.env.QUOTA_TABLE,
-          Key: key,
-          UpdateExpression: 'ADD used :one',
-          ExpressionAttributeValues: { ':one': { N: '1' } },
-        }),
-      );
+    const day = `DAY#${new Date().toISOString().slice(0, 10)}`;
+    const update = (): Promise<void> => addOne(dynamo, local.env.QUOTA_TABLE, 'QUOTA#bench-bare', day);
     // The floor of any exact reservation: the same ADD, admitted only below a limit.
-    const conditional = (): Promise<unknown> =>
-      dynamo.send(
-        new UpdateItemCommand({
-          TableName: local.env.QUOTA_TABLE,
-          Key: { ...key, pk: { S: 'QUOTA#bench-conditional' } },
-          UpdateExpression: 'ADD used :one',
-          ConditionExpression: 'attribute_not_exists(used) OR used <= :max',
-          ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: String(Number.MAX_SAFE_INTEGER) } },
-        }),
-      );
+    const conditional = (): Promise<void> => addOne(dynamo, local.env.QUOTA_TABLE, 'QUOTA#bench-conditional', day, Number.MAX_SAFE_INTEGER);
     // Connections, JIT and DynamoDB Local's own warm-up stay out of the samples.
     await timeAlternated(RESERVE_WARM_UP, 1, [reserve, update, conditional]);
 
@@ -107,7 +89,7 @@ async function reserveFigures(context: BenchContext): Promise<Figure[]> {
 
 async function overheadFigures(context: BenchContext): Promise<Figure[]> {
   const { local } = context;
-  const apps = await Promise.all(COLD_APPS.map((quota) => startHttpApp(appEnv(context), quota)));
+  const apps = await Promise.all(COLD_APPS.map(async (quota) => ({ quota, app: await startHttpApp(appEnv(context), quota) })));
   try {
     const token = await signDevToken({
       secret: local.env.AUTH_JWT_SECRET,
@@ -132,7 +114,7 @@ async function overheadFigures(context: BenchContext): Promise<Figure[]> {
     };
     const warmUp = (i: number): Promise<OhlcAnswer> => {
       const { ticker, span } = coldSpan(i, 2026, 'all', 11);
-      return getOhlc(apps[i % apps.length].url, token, ticker, span);
+      return getOhlc(apps[i % apps.length].app.url, token, ticker, span);
     };
     await timeCalls(WARM_UP, 1, warmUp);
 
@@ -143,17 +125,16 @@ async function overheadFigures(context: BenchContext): Promise<Figure[]> {
     );
     return [...overhead(instant, '', 'simulator answers at once'), ...overhead(slow, `_provider_${REAL_PROVIDER_MS}ms`, `simulator answers after ${REAL_PROVIDER_MS} ms, the fastest real provider answer`)];
   } finally {
-    await Promise.all(apps.map((app) => app.close()));
+    await Promise.all(apps.map(({ app }) => app.close()));
   }
 }
 
-/** The apps cold requests go round, in this order: the real quota, none, and its floor. */
+/** The apps cold requests go round: the real quota, none, and its floor. */
 const COLD_APPS: readonly BenchQuota[] = ['real', 'none', 'plain-writes'];
 
 interface ColdSamples {
-  readonly on: number[];
-  readonly off: number[];
-  readonly plainWrites: number[];
+  /** Latencies (ms) by the quota of the app that answered. */
+  readonly byQuota: Record<BenchQuota, number[]>;
   readonly answers: OhlcAnswer[];
 }
 
@@ -163,19 +144,19 @@ interface ColdSamples {
  * another request's write-behind would otherwise stand in this one's way.
  */
 async function measureCold(
-  apps: readonly InProcessApp[],
+  apps: ReadonlyArray<{ readonly quota: BenchQuota; readonly app: InProcessApp }>,
   token: string,
   coldSpan: (i: number) => { ticker: string; span: Span },
   perApp: number,
 ): Promise<ColdSamples> {
-  const samples: ColdSamples = { on: [], off: [], plainWrites: [], answers: [] };
-  const byApp = [samples.on, samples.off, samples.plainWrites];
+  const samples: ColdSamples = { byQuota: { real: [], none: [], 'plain-writes': [] }, answers: [] };
   for (let i = 0; i < apps.length * perApp; i++) {
     const { ticker, span } = coldSpan(i);
-    await Promise.all(apps.map((app) => app.settled()));
+    const { quota, app } = apps[i % apps.length];
+    await Promise.all(apps.map((each) => each.app.settled()));
     const started = performance.now();
-    samples.answers.push(await getOhlc(apps[i % apps.length].url, token, ticker, span));
-    byApp[i % apps.length].push(performance.now() - started);
+    samples.answers.push(await getOhlc(app.url, token, ticker, span));
+    samples.byQuota[quota].push(performance.now() - started);
   }
   return samples;
 }
@@ -183,14 +164,15 @@ async function measureCold(
 function overhead(samples: ColdSamples, suffix: string, condition: string): Figure[] {
   const counts = tally(samples.answers);
   const cold = counts['200/tiingo'] ?? 0;
-  const onP50 = p50(samples.on);
-  const offFigure: Figure = { scenario: 'quota', name: `cold_ohlc_p50_quota_off${suffix}`, value: p50(samples.off), unit: 'ms', note: 'no-op QuotaService' };
+  const onP50 = p50(samples.byQuota.real);
+  const offFigure: Figure = { scenario: 'quota', name: `cold_ohlc_p50_quota_off${suffix}`, value: p50(samples.byQuota.none), unit: 'ms', note: 'no-op QuotaService' };
+  const plainP50 = p50(samples.byQuota['plain-writes']);
   const plainFigure: Figure = {
     scenario: 'quota',
     name: `cold_ohlc_p50_plain_writes${suffix}`,
-    value: p50(samples.plainWrites),
+    value: plainP50,
     unit: 'ms',
-    ratio: ratio(p50(samples.plainWrites), offFigure.name, offFigure),
+    ratio: ratio(plainP50, offFigure.name, offFigure),
     note: 'the floor of an exact quota: a QuotaService whose reservations are one plain UpdateItem each (user and provider: two per cold request)',
   };
   const percent = (onP50 / offFigure.value - 1) * 100;
@@ -202,7 +184,7 @@ function overhead(samples: ColdSamples, suffix: string, condition: string): Figu
       value: onP50,
       unit: 'ms',
       ratio: ratio(onP50, offFigure.name, offFigure),
-      note: `${samples.on.length} per app, alternated; ${(onP50 / plainFigure.value).toFixed(2)} × the plain-writes floor; ${describeTally(counts)}`,
+      note: `${samples.byQuota.real.length} per app, alternated; ${(onP50 / plainFigure.value).toFixed(2)} × the plain-writes floor; ${describeTally(counts)}`,
     },
     offFigure,
     plainFigure,
